@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "target.h"
+
+#define PF_KTHREAD_FLAG 0x00200000u /* include/linux/sched.h: kernel threads have no mm to page out */
+
+/* Hard cap so a fork bomb named like a task cannot make us allocate without bound. */
+#define MEM_TARGETS_MAX 65536
+
+static int sys_pidfd_open(pid_t pid) {
+        return (int) syscall(SYS_pidfd_open, pid, 0);
+}
+
+int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *flags,
+                  unsigned long long *starttime) {
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -1;
+        ssize_t l;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        l = read(fd, buf, sizeof buf - 1);
+        if (l < 0)
+                return errno == ESRCH ? -ESRCH : -errno;
+        buf[l] = 0;
+
+        /* comm may hold spaces and parentheses: it ends at the LAST ')'. */
+        char *open_paren = strchr(buf, '(');
+        char *close_paren = strrchr(buf, ')');
+        if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
+                return -EBADMSG;
+        if (comm) {
+                size_t n = MIN((size_t) (close_paren - open_paren - 1), (size_t) MEM_COMM_MAX - 1);
+                memcpy(comm, open_paren + 1, n);
+                comm[n] = 0;
+        }
+
+        /* Fields after comm, counted from 3 (state): ppid 4, flags 9, starttime 22. */
+        char *p = close_paren + 2;
+        unsigned long long v[20];
+        int field = 3;
+        for (char *tok = strsep(&p, " "); tok && field <= 22; tok = strsep(&p, " "), field++) {
+                if (field == 3)
+                        continue;
+                errno = 0;
+                char *end;
+                v[field - 4] = strtoull(tok, &end, 10);
+                if (errno || end == tok)
+                        return -EBADMSG;
+        }
+        if (field <= 22)
+                return -EBADMSG;
+
+        if (ppid)
+                *ppid = (pid_t) v[4 - 4];
+        if (flags)
+                *flags = (unsigned) v[9 - 4];
+        if (starttime)
+                *starttime = v[22 - 4];
+        return 0;
+}
+
+typedef struct ProcEntry {
+        pid_t pid, ppid;
+        unsigned flags;
+        unsigned long long starttime;
+        char comm[MEM_COMM_MAX];
+        bool selected;
+} ProcEntry;
+
+static int parse_pid(const char *s, pid_t *ret) {
+        char *end;
+        long v;
+
+        if (!s || !isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || *end || v <= 0 || v > INT_MAX)
+                return -EINVAL;
+        *ret = (pid_t) v;
+        return 0;
+}
+
+/* Every process (not thread: readdir of /proc lists thread-group leaders only). */
+static int proc_snapshot(ProcEntry **ret, size_t *n_ret) {
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ ProcEntry *v = NULL;
+        size_t n = 0, allocated = 0;
+        struct dirent *de;
+
+        d = opendir("/proc");
+        if (!d)
+                return -errno;
+
+        while ((errno = 0, de = readdir(d))) {
+                ProcEntry e = {};
+
+                if (parse_pid(de->d_name, &e.pid) < 0)
+                        continue;
+                if (mem_proc_stat(e.pid, e.comm, &e.ppid, &e.flags, &e.starttime) < 0)
+                        continue; /* exited meanwhile */
+                if (n >= allocated) {
+                        size_t na = MAX(allocated * 2, (size_t) 256);
+                        ProcEntry *nv = reallocarray(v, na, sizeof *v);
+                        if (!nv)
+                                return -ENOMEM;
+                        v = nv;
+                        allocated = na;
+                }
+                v[n++] = e;
+        }
+        if (errno)
+                return -errno;
+
+        *ret = TAKE_PTR(v);
+        *n_ret = n;
+        return 0;
+}
+
+static bool exe_basename_is(pid_t pid, const char *value) {
+        char path[64], exe[PATH_MAX];
+        ssize_t l;
+
+        snprintf(path, sizeof path, "/proc/%d/exe", (int) pid);
+        l = readlink(path, exe, sizeof exe - 1);
+        if (l <= 0)
+                return false; /* kernel thread, exited, or not ours to read */
+        exe[l] = 0;
+        /* An unlinked or replaced binary reads "/usr/bin/foo (deleted)": still foo. */
+        static const char deleted[] = " (deleted)";
+        if ((size_t) l > STRLEN(deleted) && streq(exe + l - STRLEN(deleted), deleted))
+                exe[l - STRLEN(deleted)] = 0;
+        const char *base = strrchr(exe, '/');
+        return streq(base ? base + 1 : exe, value);
+}
+
+/* A thread id is accepted for type=pid like etmem's pid lookup does: use its process. */
+static pid_t tgid_of(pid_t pid) {
+        char path[64], line[256];
+        _cleanup_fclose_ FILE *f = NULL;
+
+        snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof line, f)) {
+                int tgid;
+                if (sscanf(line, "Tgid: %d", &tgid) == 1)
+                        return tgid;
+        }
+        return 0;
+}
+
+static void select_descendants(ProcEntry *v, size_t n) {
+        /* Fixed point over ppid links: cheap for the few thousand processes a host has. */
+        bool changed = true;
+        while (changed) {
+                changed = false;
+                for (size_t i = 0; i < n; i++) {
+                        if (v[i].selected)
+                                continue;
+                        for (size_t j = 0; j < n; j++)
+                                if (v[j].selected && v[j].pid == v[i].ppid) {
+                                        v[i].selected = changed = true;
+                                        break;
+                                }
+                }
+        }
+}
+
+static int cmp_target(const void *a, const void *b) {
+        const MemTarget *x = a, *y = b;
+        return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, size_t *n_ret) {
+        _cleanup_free_ ProcEntry *procs = NULL;
+        MemTarget *t = NULL;
+        size_t n_procs = 0, n = 0, n_selected = 0;
+        bool by_pid;
+        pid_t want = 0;
+        int r;
+
+        if (!type || !value || !ret || !n_ret)
+                return -EINVAL;
+        if (streq(type, "pid")) {
+                by_pid = true;
+                r = parse_pid(value, &want);
+                if (r < 0)
+                        return r;
+        } else if (streq(type, "name")) {
+                by_pid = false;
+                if (!value[0] || strchr(value, '/'))
+                        return -EINVAL;
+        } else
+                return -EINVAL;
+
+        r = proc_snapshot(&procs, &n_procs);
+        if (r < 0)
+                return r;
+
+        if (by_pid) {
+                bool found = false;
+                for (size_t i = 0; i < n_procs; i++)
+                        if (procs[i].pid == want)
+                                found = true;
+                if (!found) {
+                        pid_t tgid = tgid_of(want);
+                        if (tgid > 0)
+                                want = tgid;
+                }
+        }
+
+        bool comm_comparable = strlen(value) < MEM_COMM_MAX;
+        for (size_t i = 0; i < n_procs; i++) {
+                ProcEntry *e = &procs[i];
+                if (by_pid)
+                        e->selected = e->pid == want;
+                else
+                        e->selected = (comm_comparable && streq(e->comm, value)) ||
+                                      exe_basename_is(e->pid, value);
+        }
+        select_descendants(procs, n_procs);
+
+        pid_t self = getpid();
+        for (size_t i = 0; i < n_procs; i++) {
+                ProcEntry *e = &procs[i];
+                if (!e->selected || e->pid == self || (e->flags & PF_KTHREAD_FLAG))
+                        e->selected = false;
+                else
+                        n_selected++;
+        }
+        if (n_selected == 0) {
+                *ret = NULL;
+                *n_ret = 0;
+                return 0;
+        }
+        if (n_selected > MEM_TARGETS_MAX)
+                return -E2BIG;
+
+        t = calloc(n_selected, sizeof *t);
+        if (!t)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n_procs; i++) {
+                ProcEntry *e = &procs[i];
+                unsigned long long again;
+                int fd;
+
+                if (!e->selected)
+                        continue;
+                fd = sys_pidfd_open(e->pid);
+                if (fd < 0) {
+                        if (errno == ESRCH)
+                                continue; /* exited since the snapshot */
+                        r = -errno;
+                        mem_targets_free(t, n);
+                        return r;
+                }
+                /* The pidfd refers to whoever held the pid at open time; only if
+                 * the stat read after it still shows the snapshot's starttime is
+                 * that the process we matched (pids are not reused within a tick
+                 * while the pid was continuously in use by that process). */
+                if (mem_proc_stat(e->pid, NULL, NULL, NULL, &again) < 0 || again != e->starttime ||
+                    !mem_pidfd_alive(fd)) {
+                        close(fd);
+                        continue;
+                }
+                t[n++] = (MemTarget) {
+                        .pid = e->pid,
+                        .pidfd = fd,
+                        .starttime = e->starttime,
+                };
+                memcpy(t[n - 1].comm, e->comm, sizeof e->comm);
+        }
+
+        if (n == 0) {
+                free(t);
+                t = NULL;
+        } else
+                qsort(t, n, sizeof *t, cmp_target);
+        *ret = t;
+        *n_ret = n;
+        return 0;
+}
+
+void mem_targets_free(MemTarget *t, size_t n) {
+        if (!t)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (t[i].pidfd >= 0) {
+                        close(t[i].pidfd);
+                        t[i].pidfd = -1;
+                }
+        free(t);
+}
+
+bool mem_pidfd_alive(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        if (pidfd < 0)
+                return false;
+        for (;;) {
+                int r = poll(&p, 1, 0);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return false;
+                /* A pidfd polls readable once the process has exited. */
+                return r == 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL));
+        }
+}
+
+bool mem_target_alive(const MemTarget *t) {
+        return t && mem_pidfd_alive(t->pidfd);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Task targets: the processes a task names, each held by a pidfd (DESIGN §7). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "kernel-features.h"
+
+#define MEM_COMM_MAX 16 /* TASK_COMM_LEN: 15 characters + NUL */
+
+typedef struct MemTarget {
+        pid_t pid;
+        int pidfd;                      /* owned; -1 after mem_targets_free() */
+        char comm[MEM_COMM_MAX];
+        unsigned long long starttime;   /* /proc/PID/stat field 22, clock ticks since boot */
+} MemTarget;
+
+/* Resolves a task's processes.
+ *   type "pid":  value is a decimal pid (a thread id maps to its process); that
+ *                process and its descendants.
+ *   type "name": every process whose /proc/PID/comm equals value (only when value
+ *                is <= 15 chars, like etmem) or whose executable's basename equals
+ *                value; and their descendants.
+ * Threads are never separate targets; kernel threads and our own process are
+ * never returned.  Each target's pidfd is opened right after its stat was read,
+ * and the stat's starttime is checked again after pidfd_open(), so a pid that
+ * was reused in between is never returned.  Targets are sorted by pid.
+ * Returns 0 (with *n_ret = 0 and *ret = NULL when nothing matches), -EINVAL for a
+ * bad type or value, or another negative errno. */
+int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, size_t *n_ret);
+
+/* Closes every pidfd and frees the array (NULL is fine). */
+void mem_targets_free(MemTarget *t, size_t n);
+
+/* True while the process the pidfd refers to has not exited (a zombie counts as
+ * exited).  Never false for a live process, whatever happened to its pid. */
+bool mem_target_alive(const MemTarget *t);
+bool mem_pidfd_alive(int pidfd);
+
+/* Reads "/proc/PID/stat": comm (may be NULL), ppid, flags and starttime (each may be NULL).
+ * -ENOENT/-ESRCH when the process is gone. */
+int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *flags,
+                  unsigned long long *starttime);
