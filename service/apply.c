@@ -1,0 +1,687 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+
+#include "apply.h"
+#include "bus-util.h"
+#include "engine.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "project.h"
+#include "scheduler.h"
+#include "task.h"
+
+typedef struct Pending {
+        Project **projects;
+        size_t n_projects;
+        Engine **engines;    /* each ->project points at its (existing or pending) project */
+        size_t n_engines;
+        Task **tasks;        /* each ->engine points at its (existing or pending) engine */
+        size_t n_tasks;
+} Pending;
+
+static void pending_done(Pending *p) {
+        /* Only detached objects are here: free tasks before engines before projects,
+         * and never through a parent's list (they are not in it). */
+        for (size_t i = 0; i < p->n_tasks; i++)
+                task_free(p->tasks[i]);
+        for (size_t i = 0; i < p->n_engines; i++)
+                engine_free(p->engines[i]);
+        for (size_t i = 0; i < p->n_projects; i++)
+                project_free(p->projects[i]);
+        free(p->tasks);
+        free(p->engines);
+        free(p->projects);
+}
+
+static int push(void *array, size_t *n, void *item) {
+        void ***a = array;
+        void **na = realloc(*a, (*n + 1) * sizeof(void *));
+
+        if (!na)
+                return -ENOMEM;
+        *a = na;
+        na[(*n)++] = item;
+        return 0;
+}
+
+static Project *find_project(Manager *m, Pending *pd, const char *name) {
+        Project *p = manager_find_project(m, name);
+
+        if (p)
+                return p;
+        for (size_t i = 0; i < pd->n_projects; i++)
+                if (streq(pd->projects[i]->name, name))
+                        return pd->projects[i];
+        return NULL;
+}
+
+static Engine *find_engine(Pending *pd, Project *p, const char *name) {
+        Engine *e = project_find_engine(p, name);
+
+        if (e)
+                return e;
+        for (size_t i = 0; i < pd->n_engines; i++)
+                if (pd->engines[i]->project == p && streq(pd->engines[i]->name, name))
+                        return pd->engines[i];
+        return NULL;
+}
+
+static bool task_exists(Pending *pd, Engine *e, const char *name) {
+        if (engine_find_task(e, name))
+                return true;
+        for (size_t i = 0; i < pd->n_tasks; i++)
+                if (pd->tasks[i]->engine == e && streq(pd->tasks[i]->name, name))
+                        return true;
+        return false;
+}
+
+static int bus_error_from_config(sd_bus_error *error, const char *name, const ConfigError *err) {
+        _cleanup_free_ char *s = config_error_to_string(err);
+
+        return sd_bus_error_set(error, name, s ? s : "invalid configuration");
+}
+
+/* The param the plugin complained about, for its line number. */
+static const ConfigParam *param_by_key(const ConfigSection *s, const char *key) {
+        return key && key[0] ? config_section_get(s, key) : NULL;
+}
+
+static int plugin_error(sd_bus_error *error, const Config *c, const ConfigSection *s,
+                        const struct etmem_error *err, int r, const char *what) {
+        ConfigError ce = {};
+        const ConfigParam *p = param_by_key(s, err->key);
+        const char *msg = err->message[0] ? err->message : strerror(-r);
+
+        if (p)
+                config_error_param(&ce, c, p, "%s", msg);
+        else
+                config_error_section(&ce, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
+        r = bus_error_from_config(error, r == -EOPNOTSUPP ? ETMEM_ERROR_NOT_SUPPORTED : ETMEM_ERROR_INVALID_CONFIG,
+                                  &ce);
+        config_error_clear(&ce);
+        return r;
+}
+
+static char **params_to_strv(const ConfigParam **params, size_t n) {
+        char **l = calloc(2 * n + 1, sizeof(char *));
+
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!(l[2 * i] = strdup(params[i]->key)) || !(l[2 * i + 1] = strdup(params[i]->value))) {
+                        strv_free(l);
+                        return NULL;
+                }
+        return l;
+}
+
+static struct etmem_param *params_to_plugin(const ConfigParam **params, size_t n) {
+        struct etmem_param *v = calloc(n ? n : 1, sizeof *v);
+
+        if (!v)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                v[i] = (struct etmem_param) { params[i]->key, params[i]->value };
+        return v;
+}
+
+static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
+                   const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
+static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
+                   const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        ConfigError ce = {};
+        const ConfigParam *p = key ? config_section_get(s, key) : NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        if (p)
+                config_error_param(&ce, c, p, "%s", msg);
+        else
+                config_error_section(&ce, c, s, key, "%s", msg);
+        r = bus_error_from_config(error, name, &ce);
+        config_error_clear(&ce);
+        return r;
+}
+
+static int check_limit(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+        size_t total = m->n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
+
+        if (total >= m->max_objects)
+                return located(error, ETMEM_ERROR_LIMIT_EXCEEDED, c, s, NULL,
+                               "too many objects: etmemd holds at most %u projects, engines and tasks in all (--max-objects)",
+                               m->max_objects);
+        return 0;
+}
+
+static int prepare_project(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+        _cleanup_(project_freep) Project *p = NULL;
+        ConfigError ce = {};
+        ProjectSpec spec;
+        int r;
+
+        r = config_project_spec(c, s, &spec, &ce);
+        if (r < 0) {
+                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
+                config_error_clear(&ce);
+                return r;
+        }
+        if (find_project(m, pd, spec.name))
+                return located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name", "project '%s' already exists",
+                               spec.name);
+        r = check_limit(m, pd, c, s, error);
+        if (r < 0)
+                return r;
+        r = project_new(m, &spec, &p);
+        if (r < 0)
+                return r;
+        r = push(&pd->projects, &pd->n_projects, p);
+        if (r < 0)
+                return r;
+        TAKE_PTR(p);
+        return 0;
+}
+
+static int prepare_engine(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+        _cleanup_(engine_freep) Engine *e = NULL;
+        _cleanup_(plugin_unrefp) Plugin *plugin = NULL;
+        _cleanup_free_ struct etmem_param *pv = NULL;
+        _cleanup_free_ char *perr = NULL;
+        _cleanup_strv_free_ char **params = NULL;
+        struct etmem_project_info info;
+        struct etmem_error err = {};
+        ConfigError ce = {};
+        EngineSpec spec = {};
+        EngineImpl *impl;
+        Project *p;
+        void *priv = NULL;
+        int r;
+
+        r = config_engine_spec(c, s, &spec, &ce);
+        if (r < 0) {
+                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
+                config_error_clear(&ce);
+                return r;
+        }
+        p = find_project(m, pd, spec.project);
+        if (!p) {
+                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                            spec.project);
+                goto out;
+        }
+        if (find_engine(pd, p, spec.name)) {
+                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, streq(spec.type, "thirdparty") ? "eng_name" : "name",
+                            "project '%s' already has an engine '%s'", p->name, spec.name);
+                goto out;
+        }
+        r = check_limit(m, pd, c, s, error);
+        if (r < 0)
+                goto out;
+        if (streq(spec.type, "thirdparty"))
+                r = plugin_load_thirdparty(&m->plugins, &m->dirs, spec.libname, spec.ops_name, &plugin, &perr);
+        else
+                r = plugin_load_builtin(&m->plugins, &m->dirs, spec.type, &plugin, &perr);
+        if (r < 0) {
+                _cleanup_strv_free_ char **types = plugin_list_types(&m->dirs);
+                _cleanup_free_ char *list = NULL;
+                size_t len = 0;
+                FILE *f = open_memstream(&list, &len);
+
+                for (char **t = types; f && t && *t; t++)
+                        fprintf(f, "%s%s", t == types ? "" : ", ", *t);
+                if (f)
+                        fclose(f);
+                if (r == -ENOENT && !streq(spec.type, "thirdparty"))
+                        r = located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "%s (available: %s)",
+                                    perr ? perr : "unknown engine type", strempty(list));
+                else
+                        r = located(error, r == -ENOENT ? ETMEM_ERROR_INVALID_CONFIG : ETMEM_ERROR_PLUGIN, c, s,
+                                    streq(spec.type, "thirdparty") ? (r == -ELIBBAD ? "ops_name" : "libname") : "name",
+                                    "%s", perr ? perr : strerror(-r));
+                goto out;
+        }
+        pv = params_to_plugin(spec.params, spec.n_params);
+        params = params_to_strv(spec.params, spec.n_params);
+        if (!pv || !params) {
+                r = -ENOMEM;
+                goto out;
+        }
+        project_info(p, &info);
+        r = plugin->ops->fill_eng_params(scheduler_host(), &info,
+                                         &(struct etmem_params) { spec.n_params, pv }, &priv, &err);
+        if (r < 0) {
+                r = plugin_error(error, c, s, &err, r, "engine refused its parameters");
+                goto out;
+        }
+        impl = engine_impl_new(plugin, priv);
+        if (!impl) {
+                if (priv && plugin->ops->clear_eng_params)
+                        plugin->ops->clear_eng_params(priv);
+                r = -ENOMEM;
+                goto out;
+        }
+        r = engine_new(p, spec.name, spec.type, spec.libname, spec.ops_name, TAKE_PTR(params), impl, &e);
+        if (r < 0) {
+                engine_impl_unref(impl);
+                goto out;
+        }
+        r = push(&pd->engines, &pd->n_engines, e);
+        if (r >= 0)
+                TAKE_PTR(e);
+out:
+        free(spec.params);
+        return r;
+}
+
+static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+        _cleanup_(task_freep) Task *t = NULL;
+        _cleanup_free_ struct etmem_param *pv = NULL;
+        _cleanup_strv_free_ char **params = NULL;
+        struct etmem_project_info info;
+        struct etmem_task_conf conf = { .max_threads = 1 };
+        struct etmem_error err = {};
+        ConfigError ce = {};
+        TaskSpec spec = {};
+        const struct etmem_engine_ops *ops;
+        TaskImpl *impl;
+        Project *p;
+        Engine *e;
+        void *priv = NULL;
+        int r;
+
+        r = config_task_spec(c, s, &spec, &ce);
+        if (r < 0) {
+                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
+                config_error_clear(&ce);
+                return r;
+        }
+        p = find_project(m, pd, spec.project);
+        if (!p) {
+                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                            spec.project);
+                goto out;
+        }
+        e = find_engine(pd, p, spec.engine);
+        if (!e) {
+                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "engine",
+                            "project '%s' has no engine '%s'", p->name, spec.engine);
+                goto out;
+        }
+        if (task_exists(pd, e, spec.name)) {
+                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name",
+                            "engine '%s' of project '%s' already has a task '%s'", e->name, p->name, spec.name);
+                goto out;
+        }
+        r = check_limit(m, pd, c, s, error);
+        if (r < 0)
+                goto out;
+        ops = e->impl->plugin->ops;
+        pv = params_to_plugin(spec.params, spec.n_params);
+        params = params_to_strv(spec.params, spec.n_params);
+        if (!pv || !params) {
+                r = -ENOMEM;
+                goto out;
+        }
+        project_info(p, &info);
+        r = ops->fill_task_params(e->impl->priv, &info,
+                                  &(struct etmem_task_info) { p->name, e->name, spec.name, spec.type, spec.value },
+                                  &(struct etmem_params) { spec.n_params, pv }, &conf, &priv, &err);
+        if (r < 0) {
+                r = plugin_error(error, c, s, &err, r, "engine refused the task's parameters");
+                goto out;
+        }
+        /* A task added to a running project starts right away, so it must be able to. */
+        if (p->state == PROJECT_RUNNING && ops->check_start) {
+                struct etmem_error serr = {};
+                r = ops->check_start(e->impl->priv, priv, &serr);
+                if (r < 0) {
+                        if (ops->clear_task_params)
+                                ops->clear_task_params(priv);
+                        r = plugin_error(error, c, s, &serr, r, "task cannot start");
+                        goto out;
+                }
+        }
+        if (conf.max_threads == 0)
+                conf.max_threads = 1;
+        impl = task_impl_new(e->impl, priv, &conf);
+        if (!impl) {
+                if (priv && ops->clear_task_params)
+                        ops->clear_task_params(priv);
+                r = -ENOMEM;
+                goto out;
+        }
+        r = task_new(e, spec.name, spec.type, spec.value, TAKE_PTR(params), impl, &t);
+        if (r < 0) {
+                task_impl_unref(impl);
+                goto out;
+        }
+        r = push(&pd->tasks, &pd->n_tasks, t);
+        if (r >= 0)
+                TAKE_PTR(t);
+out:
+        free(spec.params);
+        return r;
+}
+
+static int manager_attach_project(Manager *m, Project *p) {
+        Project **n = realloc(m->projects, (m->n_projects + 1) * sizeof(Project *));
+
+        if (!n)
+                return -ENOMEM;
+        m->projects = n;
+        m->projects[m->n_projects++] = p;
+        m->n_objects++;
+        (void) sd_bus_emit_object_added(m->bus, p->path);
+        return 0;
+}
+
+static int paths_append(char ***l, size_t *n, const char *path) {
+        char **nl = realloc(*l, (*n + 2) * sizeof(char *));
+
+        if (!nl)
+                return -ENOMEM;
+        *l = nl;
+        if (!(nl[*n] = strdup(path)))
+                return -ENOMEM;
+        nl[++*n] = NULL;
+        return 0;
+}
+
+int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
+        _cleanup_strv_free_ char **paths = NULL;
+        Pending pd = {};
+        size_t n_paths = 0;
+        int r = 0;
+
+        paths = calloc(1, sizeof(char *));
+        if (!paths)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_sections && r >= 0; i++) {
+                const ConfigSection *s = &c->sections[i];
+
+                switch (s->type) {
+                case CONFIG_SECTION_PROJECT:
+                        r = prepare_project(m, &pd, c, s, error);
+                        break;
+                case CONFIG_SECTION_ENGINE:
+                        r = prepare_engine(m, &pd, c, s, error);
+                        break;
+                case CONFIG_SECTION_TASK:
+                        r = prepare_task(m, &pd, c, s, error);
+                        break;
+                }
+        }
+        if (r < 0) {
+                pending_done(&pd);
+                return r;
+        }
+        /* Reserve the path list first: after this point nothing may fail half-way. */
+        for (size_t i = 0; i < pd.n_projects && r >= 0; i++)
+                r = paths_append(&paths, &n_paths, pd.projects[i]->path);
+        for (size_t i = 0; i < pd.n_engines && r >= 0; i++)
+                r = paths_append(&paths, &n_paths, pd.engines[i]->path);
+        for (size_t i = 0; i < pd.n_tasks && r >= 0; i++)
+                r = paths_append(&paths, &n_paths, pd.tasks[i]->path);
+        if (r < 0) {
+                pending_done(&pd);
+                return r;
+        }
+
+        /* Commit: parents first so InterfacesAdded arrives in tree order. */
+        for (size_t i = 0; i < pd.n_projects; i++) {
+                if (manager_attach_project(m, pd.projects[i]) < 0)
+                        goto oom;
+                log_info("created project %s", pd.projects[i]->name);
+                pd.projects[i] = NULL;
+        }
+        for (size_t i = 0; i < pd.n_engines; i++) {
+                if (project_attach_engine(pd.engines[i]->project, pd.engines[i]) < 0)
+                        goto oom;
+                pd.engines[i] = NULL;
+        }
+        for (size_t i = 0; i < pd.n_tasks; i++) {
+                Task *t = pd.tasks[i];
+                if (engine_attach_task(t->engine, t) < 0)
+                        goto oom;
+                pd.tasks[i] = NULL;
+                if (t->engine->project->state == PROJECT_RUNNING) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                        if (task_start(t, &e) < 0)
+                                log_warning("task %s could not start: %s", t->name, e.message);
+                }
+        }
+        pd.n_projects = pd.n_engines = pd.n_tasks = 0;
+        pending_done(&pd);
+        manager_schedule_save(m);
+        if (ret_paths)
+                *ret_paths = TAKE_PTR(paths);
+        return 0;
+oom:
+        /* realloc of a parent's array failed mid-commit: free what is still detached. */
+        log_error("out of memory while attaching objects");
+        pending_done(&pd);
+        manager_schedule_save(m);
+        return -ENOMEM;
+}
+
+/* ---- removal ---- */
+
+typedef struct Victim {
+        ConfigSectionType type;
+        const char *project, *engine, *task;
+} Victim;
+
+static const char *section_name(const ConfigSection *s, const char *key) {
+        const ConfigParam *p = config_section_get(s, key);
+        return p ? p->value : NULL;
+}
+
+int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
+        _cleanup_free_ Victim *v = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
+        size_t n_paths = 0;
+        int r;
+
+        v = calloc(c->n_sections ? c->n_sections : 1, sizeof *v);
+        paths = calloc(1, sizeof(char *));
+        if (!v || !paths)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_sections; i++) {
+                const ConfigSection *s = &c->sections[i];
+                const char *pname, *ename = NULL, *tname = NULL;
+                Project *p;
+                Engine *e = NULL;
+
+                v[i].type = s->type;
+                pname = section_name(s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project");
+                if (!pname)
+                        return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
+                                       "missing required key");
+                p = manager_find_project(m, pname);
+                if (!p)
+                        return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s,
+                                       s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
+                                       "project '%s' does not exist", pname);
+                if (s->type != CONFIG_SECTION_PROJECT) {
+                        const char *ekey = s->type == CONFIG_SECTION_TASK ? "engine"
+                                           : section_name(s, "eng_name") ? "eng_name" : "name";
+                        ename = section_name(s, ekey);
+                        if (!ename)
+                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, ekey, "missing required key");
+                        e = project_find_engine(p, ename);
+                        if (!e)
+                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, ekey,
+                                               "project '%s' has no engine '%s'", pname, ename);
+                }
+                if (s->type == CONFIG_SECTION_TASK) {
+                        tname = section_name(s, "name");
+                        if (!tname)
+                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "missing required key");
+                        if (!engine_find_task(e, tname))
+                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "name",
+                                               "engine '%s' of project '%s' has no task '%s'", ename, pname, tname);
+                }
+                v[i].project = pname;
+                v[i].engine = ename;
+                v[i].task = tname;
+        }
+        /* Children before parents; a child whose parent went first is already gone. */
+        for (size_t pass = 0; pass < 3; pass++) {
+                ConfigSectionType want = pass == 0 ? CONFIG_SECTION_TASK
+                                         : pass == 1 ? CONFIG_SECTION_ENGINE : CONFIG_SECTION_PROJECT;
+                for (size_t i = c->n_sections; i-- > 0;) {
+                        Project *p;
+                        Engine *e;
+                        Task *t;
+
+                        if (v[i].type != want || !(p = manager_find_project(m, v[i].project)))
+                                continue;
+                        if (want == CONFIG_SECTION_PROJECT) {
+                                r = paths_append(&paths, &n_paths, p->path);
+                                if (r < 0)
+                                        return r;
+                                log_info("removing project %s", p->name);
+                                project_remove(p);
+                                continue;
+                        }
+                        if (!(e = project_find_engine(p, v[i].engine)))
+                                continue;
+                        if (want == CONFIG_SECTION_ENGINE) {
+                                r = paths_append(&paths, &n_paths, e->path);
+                                if (r < 0)
+                                        return r;
+                                engine_remove(e);
+                                continue;
+                        }
+                        if (!(t = engine_find_task(e, v[i].task)))
+                                continue;
+                        r = paths_append(&paths, &n_paths, t->path);
+                        if (r < 0)
+                                return r;
+                        task_remove(t);
+                }
+        }
+        manager_schedule_save(m);
+        if (ret_paths)
+                *ret_paths = TAKE_PTR(paths);
+        return 0;
+}
+
+/* ---- export ---- */
+
+static int add_kv(ConfigSection *s, const char *key, const char *value) {
+        return value ? config_section_add(s, key, value) : 0;
+}
+
+static int add_int(ConfigSection *s, const char *key, long long v) {
+        char buf[32];
+
+        if (v < 0)
+                return 0;
+        snprintf(buf, sizeof buf, "%lld", v);
+        return config_section_add(s, key, buf);
+}
+
+int export_config(Manager *m, Config **ret) {
+        _cleanup_(config_freep) Config *c = config_new("etmemd");
+        int r = 0;
+
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_projects && r >= 0; i++) {
+                Project *p = m->projects[i];
+                ConfigSection *s = config_add_section(c, CONFIG_SECTION_PROJECT);
+
+                if (!s)
+                        return -ENOMEM;
+                r = add_kv(s, "name", p->name);
+                r = r < 0 ? r : add_int(s, "loop", p->loop);
+                r = r < 0 ? r : add_int(s, "interval", p->interval);
+                r = r < 0 ? r : add_int(s, "sleep", p->sleep);
+                r = r < 0 ? r : add_int(s, "sysmem_threshold", p->sysmem_threshold);
+                r = r < 0 ? r : add_int(s, "swapcache_high_wmark", p->swapcache_high_wmark);
+                r = r < 0 ? r : add_int(s, "swapcache_low_wmark", p->swapcache_low_wmark);
+                r = r < 0 ? r : add_kv(s, "state", p->state != PROJECT_STOPPED ? "running" : "stopped");
+                for (size_t j = 0; j < p->n_engines && r >= 0; j++) {
+                        Engine *e = p->engines[j];
+
+                        s = config_add_section(c, CONFIG_SECTION_ENGINE);
+                        if (!s)
+                                return -ENOMEM;
+                        r = add_kv(s, "project", p->name);
+                        r = r < 0 ? r : add_kv(s, "name", e->type);
+                        if (streq(e->type, "thirdparty")) {
+                                r = r < 0 ? r : add_kv(s, "eng_name", e->name);
+                                r = r < 0 ? r : add_kv(s, "libname", e->libname);
+                                r = r < 0 ? r : add_kv(s, "ops_name", e->ops_name);
+                        }
+                        for (char **kv = e->params; r >= 0 && kv && kv[0]; kv += 2)
+                                r = add_kv(s, kv[0], kv[1]);
+                        for (size_t k = 0; k < e->n_tasks && r >= 0; k++) {
+                                Task *t = e->tasks[k];
+
+                                s = config_add_section(c, CONFIG_SECTION_TASK);
+                                if (!s)
+                                        return -ENOMEM;
+                                r = add_kv(s, "project", p->name);
+                                r = r < 0 ? r : add_kv(s, "engine", e->name);
+                                r = r < 0 ? r : add_kv(s, "name", t->name);
+                                r = r < 0 ? r : add_kv(s, "type", t->type);
+                                r = r < 0 ? r : add_kv(s, "value", t->value);
+                                for (char **kv = t->params; r >= 0 && kv && kv[0]; kv += 2)
+                                        r = add_kv(s, kv[0], kv[1]);
+                        }
+                }
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
+               char ***ret_paths, sd_bus_error *error) {
+        _cleanup_(config_freep) Config *c = NULL;
+        ConfigFormat f;
+        ConfigError ce = {};
+        int r;
+
+        if (!format || !format[0])
+                f = CONFIG_FORMAT_AUTO;
+        else if (streq(format, "ini"))
+                f = CONFIG_FORMAT_INI;
+        else if (streq(format, "json"))
+                f = CONFIG_FORMAT_JSON;
+        else
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
+        r = config_parse(text, len, f, source && source[0] ? source : "config", &c, &ce);
+        if (r < 0) {
+                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
+                config_error_clear(&ce);
+                return r;
+        }
+        return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
+}
+
+int apply_section(Manager *m, ConfigSectionType type, const char *source, char **keyvals, char ***ret_paths,
+                  sd_bus_error *error) {
+        _cleanup_(config_freep) Config *c = config_new(source);
+        ConfigSection *s;
+        int r;
+
+        if (!c || !(s = config_add_section(c, type)))
+                return -ENOMEM;
+        for (char **kv = keyvals; kv && kv[0] && kv[1]; kv += 2) {
+                r = config_section_add(s, kv[0], kv[1]);
+                if (r < 0)
+                        return r;
+        }
+        return apply_config(m, c, ret_paths, error);
+}

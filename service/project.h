@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "config.h"
+#include "etmem-plugin.h"
+#include "types.h"
+
+typedef enum ProjectState {
+        PROJECT_STOPPED,
+        PROJECT_RUNNING,
+        PROJECT_FAILED,
+} ProjectState;
+
+struct Project {
+        Manager *manager;
+        char *name;
+        char *path;
+        unsigned loop, interval, sleep;
+        int sysmem_threshold;
+        int swapcache_high_wmark;
+        int swapcache_low_wmark;
+        ProjectState state;
+        char *last_error;
+
+        Engine **engines;
+        size_t n_engines;
+};
+
+int project_new(Manager *m, const ProjectSpec *spec, Project **ret);
+Project *project_free(Project *p);
+static inline void project_freep(Project **p) {
+        if (*p)
+                project_free(*p);
+}
+
+/* What plugins see of a project. */
+void project_info(const Project *p, struct etmem_project_info *ret);
+Engine *project_find_engine(Project *p, const char *name);
+const char *project_state_to_string(ProjectState s);
+
+/* Starts every task; all-or-nothing.  error gets the reason. */
+int project_start(Project *p, sd_bus_error *error);
+void project_stop(Project *p);
+/* Unlinks from the manager, emitting InterfacesRemoved for it and its children, and frees. */
+void project_remove(Project *p);
+/* Adds engine e (already validated), emitting InterfacesAdded. */
+int project_attach_engine(Project *p, Engine *e);
+void project_set_state(Project *p, ProjectState s, const char *error);
+
+int project_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                        sd_bus_error *error);
+int project_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+extern const sd_bus_vtable project_vtable[];

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <time.h>
+
+#include "engine.h"
+#include "log.h"
+#include "macro.h"
+#include "project.h"
+#include "scheduler.h"
+#include "target.h"
+#include "task.h"
+
+struct etmem_run {
+        atomic_uint n_ref;
+        TaskImpl *impl;
+        Task *owner; /* loop thread only */
+
+        /* copies taken at start: the worker never touches bus objects */
+        struct etmem_project_info project;
+        struct etmem_task_info task;
+        char *strings[5];
+        int notify_fd;
+
+        pthread_t thread;
+        bool thread_started, joined;
+        atomic_bool cancelled;
+        atomic_bool finished;
+
+        pthread_mutex_t lock;
+        pthread_cond_t cond;     /* signalled on cancel, wakes sleeps */
+        /* guarded by lock */
+        uint64_t live[_ETMEM_COUNTER_MAX];
+        uint64_t published[_ETMEM_COUNTER_MAX];
+        uint64_t cycles, last_cycle_usec;
+        pid_t *pids;
+        size_t n_pids;
+        char *status;
+        char *last_error;
+        bool dirty;
+};
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static void host_log(enum etmem_log_level level, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        log_msgv((int) level, fmt, ap);
+        va_end(ap);
+}
+
+static bool host_cancelled(TaskRun *r) {
+        return atomic_load(&r->cancelled);
+}
+
+static int host_sleep(TaskRun *r, uint64_t usec) {
+        struct timespec deadline;
+        int ret = 0;
+
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += (time_t) (usec / 1000000u);
+        deadline.tv_nsec += (long) (usec % 1000000u) * 1000;
+        if (deadline.tv_nsec >= 1000000000) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&r->lock);
+        while (!atomic_load(&r->cancelled))
+                if (pthread_cond_timedwait(&r->cond, &r->lock, &deadline) == ETIMEDOUT)
+                        break;
+        if (atomic_load(&r->cancelled))
+                ret = -ECANCELED;
+        pthread_mutex_unlock(&r->lock);
+        return ret;
+}
+
+static void host_count(TaskRun *r, enum etmem_counter c, uint64_t delta) {
+        if ((unsigned) c >= _ETMEM_COUNTER_MAX)
+                return;
+        pthread_mutex_lock(&r->lock);
+        r->live[c] += delta;
+        pthread_mutex_unlock(&r->lock);
+}
+
+static void set_text(TaskRun *r, char **field, const char *fmt, va_list ap) {
+        char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                return;
+        pthread_mutex_lock(&r->lock);
+        free(*field);
+        *field = s;
+        pthread_mutex_unlock(&r->lock);
+}
+
+static void host_set_status(TaskRun *r, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        set_text(r, &r->status, fmt, ap);
+        va_end(ap);
+}
+
+static void run_error(TaskRun *r, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
+static void run_error(TaskRun *r, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        set_text(r, &r->last_error, fmt, ap);
+        va_end(ap);
+        pthread_mutex_lock(&r->lock);
+        log_warning("task %s/%s/%s: %s", r->task.project, r->task.engine, r->task.name, r->last_error);
+        pthread_mutex_unlock(&r->lock);
+}
+
+static struct etmem_host host_table = {
+        .abi_major = ETMEM_PLUGIN_ABI_MAJOR,
+        .abi_minor = ETMEM_PLUGIN_ABI_MINOR,
+        .size = sizeof(struct etmem_host),
+        .log = host_log,
+        .cancelled = host_cancelled,
+        .sleep = host_sleep,
+        .count = host_count,
+        .set_status = host_set_status,
+};
+
+const struct etmem_host *scheduler_host(void) {
+        return &host_table;
+}
+
+static void notify(TaskRun *r) {
+        uint64_t one = 1;
+
+        if (write(r->notify_fd, &one, sizeof one) < 0)
+                log_debug("eventfd write: %m");
+}
+
+/* ---- one cycle ---- */
+
+typedef struct Slot {
+        MemTarget *target;
+        struct etmem_target t;
+        void *priv;
+        bool failed;
+} Slot;
+
+typedef struct Phase {
+        TaskRun *run;
+        Slot *slots;
+        size_t n;
+        atomic_size_t next;
+        bool act;
+        unsigned round;
+} Phase;
+
+static void phase_one(Phase *ph, Slot *s) {
+        const struct etmem_engine_ops *ops = ph->run->impl->engine->plugin->ops;
+        void *eng = ph->run->impl->engine->priv, *task = ph->run->impl->priv;
+        int r;
+
+        if (s->failed || atomic_load(&ph->run->cancelled))
+                return;
+        if (!mem_target_alive(s->target)) {
+                s->failed = true; /* exited: never act on a pid that may be reused */
+                return;
+        }
+        if (ph->act)
+                r = ops->act ? ops->act(ph->run, eng, task, &s->t, s->priv) : 0;
+        else
+                r = ops->scan ? ops->scan(ph->run, eng, task, &s->t, s->priv, ph->round) : 0;
+        if (r < 0 && r != -ECANCELED) {
+                s->failed = true;
+                run_error(ph->run, "%s of pid %d failed: %s", ph->act ? "action" : "scan", (int) s->t.pid,
+                          strerror(-r));
+        }
+}
+
+static void *phase_thread(void *arg) {
+        Phase *ph = arg;
+        size_t i;
+
+        while ((i = atomic_fetch_add(&ph->next, 1)) < ph->n)
+                phase_one(ph, &ph->slots[i]);
+        return NULL;
+}
+
+/* Runs one phase over all targets on up to max_threads threads (this one included). */
+static void run_phase(TaskRun *r, Slot *slots, size_t n, bool act, unsigned round) {
+        Phase ph = { .run = r, .slots = slots, .n = n, .act = act, .round = round };
+        unsigned nthreads = r->impl->conf.max_threads ? r->impl->conf.max_threads : 1;
+        pthread_t th[64];
+        size_t started = 0;
+
+        atomic_init(&ph.next, 0);
+        if (nthreads > n)
+                nthreads = (unsigned) n;
+        if (nthreads > ELEMENTSOF(th) + 1)
+                nthreads = ELEMENTSOF(th) + 1;
+        for (unsigned i = 1; i < nthreads; i++)
+                if (pthread_create(&th[started], NULL, phase_thread, &ph) == 0)
+                        started++;
+        phase_thread(&ph);
+        for (size_t i = 0; i < started; i++)
+                pthread_join(th[i], NULL);
+}
+
+static void run_cycle(TaskRun *r) {
+        const struct etmem_engine_ops *ops = r->impl->engine->plugin->ops;
+        void *eng = r->impl->engine->priv, *task = r->impl->priv;
+        MemTarget *targets = NULL;
+        _cleanup_free_ Slot *slots = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        uint64_t t0 = now_usec();
+        int k;
+
+        k = mem_targets_resolve(r->task.type, r->task.value, &targets, &n);
+        if (k < 0) {
+                run_error(r, "cannot resolve %s %s: %s", r->task.type, r->task.value, strerror(-k));
+                n = 0;
+        } else if (n == 0)
+                host_set_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
+
+        slots = calloc(n ? n : 1, sizeof *slots);
+        pids = calloc(n ? n : 1, sizeof *pids);
+        if (!slots || !pids) {
+                mem_targets_free(targets, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                slots[i].target = &targets[i];
+                slots[i].t = (struct etmem_target) {
+                        .pid = targets[i].pid, .pidfd = targets[i].pidfd, .comm = targets[i].comm };
+                pids[i] = targets[i].pid;
+                if (ops->alloc_pid_params) {
+                        k = ops->alloc_pid_params(r, eng, task, &slots[i].t, &slots[i].priv);
+                        if (k < 0) {
+                                slots[i].failed = true;
+                                run_error(r, "cannot set up pid %d: %s", (int) targets[i].pid, strerror(-k));
+                        }
+                }
+        }
+        pthread_mutex_lock(&r->lock);
+        free(r->pids);
+        r->pids = TAKE_PTR(pids);
+        r->n_pids = n;
+        pthread_mutex_unlock(&r->lock);
+
+        if (n > 0) {
+                for (unsigned round = 0; round < r->project.loop && !atomic_load(&r->cancelled); round++) {
+                        if (round > 0 && host_sleep(r, (uint64_t) r->project.interval * 1000000u) < 0)
+                                break;
+                        run_phase(r, slots, n, false, round);
+                }
+                if (!atomic_load(&r->cancelled))
+                        run_phase(r, slots, n, true, 0);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (slots[i].priv && ops->free_pid_params)
+                        ops->free_pid_params(eng, slots[i].priv);
+        mem_targets_free(targets, n);
+
+        pthread_mutex_lock(&r->lock);
+        if (!atomic_load(&r->cancelled) || n == 0)
+                r->cycles++;
+        r->last_cycle_usec = now_usec() - t0;
+        memcpy(r->published, r->live, sizeof r->published);
+        r->dirty = true;
+        pthread_mutex_unlock(&r->lock);
+        notify(r);
+}
+
+static void *run_thread(void *arg) {
+        TaskRun *r = arg;
+
+        while (!atomic_load(&r->cancelled)) {
+                run_cycle(r);
+                if (host_sleep(r, (uint64_t) r->project.sleep * 1000000u) < 0)
+                        break;
+        }
+        atomic_store(&r->finished, true);
+        notify(r);
+        return NULL;
+}
+
+int run_start(Task *t, int notify_fd, TaskRun **ret) {
+        Project *p = t->engine->project;
+        TaskRun *r;
+        int k;
+
+        r = calloc(1, sizeof *r);
+        if (!r)
+                return -ENOMEM;
+        atomic_init(&r->n_ref, 2); /* caller + worker */
+        r->impl = task_impl_ref(t->impl);
+        r->owner = t;
+        r->notify_fd = notify_fd;
+        pthread_mutex_init(&r->lock, NULL);
+        {
+                pthread_condattr_t a;
+                pthread_condattr_init(&a);
+                pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+                pthread_cond_init(&r->cond, &a);
+                pthread_condattr_destroy(&a);
+        }
+        project_info(p, &r->project);
+        r->strings[0] = strdup(p->name);
+        r->strings[1] = strdup(t->engine->name);
+        r->strings[2] = strdup(t->name);
+        r->strings[3] = strdup(t->type);
+        r->strings[4] = strdup(t->value);
+        for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
+                if (!r->strings[i]) {
+                        atomic_store(&r->n_ref, 1);
+                        run_unref(r);
+                        return -ENOMEM;
+                }
+        r->project.name = r->strings[0];
+        r->task = (struct etmem_task_info) { .project = r->strings[0], .engine = r->strings[1],
+                                             .name = r->strings[2], .type = r->strings[3],
+                                             .value = r->strings[4] };
+        memcpy(r->live, t->counters, sizeof r->live);
+        memcpy(r->published, t->counters, sizeof r->published);
+        r->cycles = t->cycles;
+
+        k = -pthread_create(&r->thread, NULL, run_thread, r);
+        if (k < 0) {
+                atomic_store(&r->n_ref, 1);
+                run_unref(r);
+                return k;
+        }
+        r->thread_started = true;
+        *ret = r;
+        return 0;
+}
+
+void run_cancel(TaskRun *r) {
+        const struct etmem_engine_ops *ops = r->impl->engine->plugin->ops;
+
+        pthread_mutex_lock(&r->lock);
+        atomic_store(&r->cancelled, true);
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+        if (ops->stop_task)
+                ops->stop_task(r->impl->engine->priv, r->impl->priv);
+}
+
+bool run_finished(TaskRun *r) {
+        return atomic_load(&r->finished);
+}
+
+void run_join(TaskRun *r) {
+        if (r->thread_started && !r->joined) {
+                pthread_join(r->thread, NULL);
+                r->joined = true;
+                run_unref(r); /* the worker's reference */
+        }
+}
+
+bool run_wait(TaskRun *r, uint64_t timeout_usec) {
+        uint64_t end = now_usec() + timeout_usec;
+
+        while (!run_finished(r)) {
+                if (now_usec() >= end)
+                        return false;
+                (void) poll(NULL, 0, 10);
+        }
+        run_join(r);
+        return true;
+}
+
+Task *run_owner(TaskRun *r) {
+        return r->owner;
+}
+
+void run_set_owner(TaskRun *r, Task *t) {
+        r->owner = t;
+}
+
+bool run_take_snapshot(TaskRun *r, Task *t) {
+        bool changed;
+
+        pthread_mutex_lock(&r->lock);
+        changed = r->dirty;
+        if (changed) {
+                memcpy(t->counters, r->published, sizeof t->counters);
+                t->cycles = r->cycles;
+                t->last_cycle_usec = r->last_cycle_usec;
+                free(t->pids);
+                t->pids = NULL;
+                t->n_pids = 0;
+                if (r->n_pids > 0 && (t->pids = malloc(r->n_pids * sizeof(pid_t)))) {
+                        memcpy(t->pids, r->pids, r->n_pids * sizeof(pid_t));
+                        t->n_pids = r->n_pids;
+                }
+                if (!streq_ptr(t->status, r->status)) {
+                        free(t->status);
+                        t->status = r->status ? strdup(r->status) : NULL;
+                }
+                if (!streq_ptr(t->last_error, r->last_error)) {
+                        free(t->last_error);
+                        t->last_error = r->last_error ? strdup(r->last_error) : NULL;
+                }
+                r->dirty = false;
+        }
+        pthread_mutex_unlock(&r->lock);
+        return changed;
+}
+
+TaskRun *run_ref(TaskRun *r) {
+        atomic_fetch_add(&r->n_ref, 1);
+        return r;
+}
+
+TaskRun *run_unref(TaskRun *r) {
+        if (!r || atomic_fetch_sub(&r->n_ref, 1) > 1)
+                return NULL;
+        task_impl_unref(r->impl);
+        for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
+                free(r->strings[i]);
+        free(r->pids);
+        free(r->status);
+        free(r->last_error);
+        pthread_mutex_destroy(&r->lock);
+        pthread_cond_destroy(&r->cond);
+        free(r);
+        return NULL;
+}

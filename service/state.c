@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "apply.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "project.h"
+#include "state.h"
+
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len) {
+        _cleanup_free_ char *tmp = NULL, *path = NULL;
+        _cleanup_close_ int fd = -1, dfd = -1;
+        size_t off = 0;
+
+        if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, name) < 0 || asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        while (off < len) {
+                ssize_t k = write(fd, data + off, len - off);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        goto fail;
+                }
+                off += (size_t) k;
+        }
+        if (fchmod(fd, 0600) < 0 || fsync(fd) < 0)
+                goto fail;
+        if (rename(tmp, path) < 0)
+                goto fail;
+        /* make the rename itself durable */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                (void) fsync(dfd);
+        return 0;
+fail:;
+        int r = -errno;
+        (void) unlink(tmp);
+        return r;
+}
+
+int state_save(Manager *m) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        if (!m->state_dir)
+                return 0;
+        r = export_config(m, &c);
+        if (r < 0)
+                return log_error_errno(r, "cannot serialise the state: %m");
+        r = config_to_json(c, &json);
+        if (r < 0)
+                return log_error_errno(r, "cannot serialise the state: %m");
+        if (mkdir(m->state_dir, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "cannot create %s: %m", m->state_dir);
+        r = write_file_atomic(m->state_dir, STATE_FILE, json, strlen(json));
+        if (r < 0)
+                return log_error_errno(r, "cannot write %s/%s: %m", m->state_dir, STATE_FILE);
+        log_debug("state saved (%zu bytes)", strlen(json));
+        return 0;
+}
+
+static void keep_aside(Manager *m, const char *suffix) {
+        _cleanup_free_ char *from = NULL, *to = NULL;
+
+        if (asprintf(&from, "%s/%s", m->state_dir, STATE_FILE) < 0 ||
+            asprintf(&to, "%s/%s.%s-%lld", m->state_dir, STATE_FILE, suffix, (long long) time(NULL)) < 0)
+                return;
+        /* a copy via link keeps the original in place until the next save replaces it */
+        if (link(from, to) < 0)
+                log_warning("cannot keep %s as %s: %m", from, to);
+        else
+                log_warning("kept the state file as %s", to);
+}
+
+int state_restore(Manager *m) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *path = NULL;
+        ConfigError ce = {};
+        bool lost = false;
+        int r;
+
+        if (!m->state_dir)
+                return 0;
+        if (asprintf(&path, "%s/%s", m->state_dir, STATE_FILE) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return 0;
+        r = config_parse_file(path, CONFIG_FORMAT_JSON, &c, &ce);
+        if (r < 0) {
+                _cleanup_free_ char *s = config_error_to_string(&ce);
+                log_error("cannot restore state: %s", strna(s));
+                config_error_clear(&ce);
+                keep_aside(m, "broken");
+                return 0;
+        }
+        m->restoring = true;
+        /* Project by project, so one project that no longer loads does not take the others with it. */
+        for (size_t i = 0; i < c->n_sections;) {
+                _cleanup_(config_freep) Config *one = config_new(path);
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                ProjectSpec spec;
+                size_t j = i + 1;
+
+                while (j < c->n_sections && c->sections[j].type != CONFIG_SECTION_PROJECT)
+                        j++;
+                if (!one) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (size_t k = i; k < j; k++) {
+                        ConfigSection *s = config_add_section(one, c->sections[k].type);
+                        if (!s)
+                                return -ENOMEM;
+                        for (size_t q = 0; q < c->sections[k].n_params; q++)
+                                if (config_section_add(s, c->sections[k].params[q].key, c->sections[k].params[q].value) < 0)
+                                        return -ENOMEM;
+                }
+                r = apply_config(m, one, NULL, &error);
+                if (r < 0) {
+                        log_error("cannot restore a project from %s: %s", path, error.message ? error.message : strerror(-r));
+                        lost = true;
+                } else if (c->sections[i].type == CONFIG_SECTION_PROJECT &&
+                           config_project_spec(c, &c->sections[i], &spec, &ce) >= 0 && spec.running) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error serr = SD_BUS_ERROR_NULL;
+                        Project *p = manager_find_project(m, spec.name);
+
+                        if (p && project_start(p, &serr) < 0) {
+                                log_error("project %s was running but cannot start again: %s", p->name, serr.message);
+                                project_set_state(p, PROJECT_FAILED, serr.message);
+                        }
+                }
+                config_error_clear(&ce);
+                i = j;
+        }
+        m->restoring = false;
+        if (lost)
+                keep_aside(m, "unrestored");
+        log_info("restored %zu project(s) from %s", m->n_projects, path);
+        return 0;
+}
