@@ -53,6 +53,8 @@ Plugin *plugin_unref(Plugin *p) {
         /* Last user gone: no engine or worker can still call into it. */
         if (p->dl)
                 dlclose(p->dl);
+        if (p->fd >= 0)
+                close(p->fd);
         free(p->type);
         free(p->path);
         free(p);
@@ -90,7 +92,6 @@ static int check_parents(const char *path, char **error) {
         _cleanup_free_ char *dir = strdup(path);
         char *slash;
         struct stat st;
-        int r;
 
         if (!dir)
                 return -ENOMEM;
@@ -103,12 +104,13 @@ static int check_parents(const char *path, char **error) {
                         return set_error(error, -errno, "%s: %m", dir);
                 if (!S_ISDIR(st.st_mode))
                         return set_error(error, -ENOTDIR, "%s is not a directory", dir);
-                if (st.st_mode & (S_IWGRP | S_IWOTH))
+                /* A sticky root-owned directory (/tmp) is fine: others cannot replace our entries in it. */
+                if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
                         return set_error(error, -EPERM, "directory %s is writable by group or others (mode %04o)",
                                          dir, (unsigned) (st.st_mode & 07777));
-                r = check_file_trust(&st, dir, error);
-                if (r < 0)
-                        return r;
+                if (st.st_uid != 0)
+                        return set_error(error, -EPERM, "directory %s is owned by uid %u, not root", dir,
+                                         (unsigned) st.st_uid);
                 if (streq(dir, "/"))
                         break;
         }
@@ -168,7 +170,7 @@ int plugin_open_trusted(const char *path, const char *allowed_dir, int *ret_fd, 
 }
 
 /* dlopen through /proc/self/fd so the file we checked is the file we load. */
-static int load_from_fd(int fd, const char *path, const char *symbol, bool thirdparty, const char *type,
+static int load_from_fd(int *fd, const char *path, const char *symbol, bool thirdparty, const char *type,
                         Plugin **ret, char **error) {
         char fdpath[64];
         _cleanup_free_ Plugin *p = NULL;
@@ -176,7 +178,7 @@ static int load_from_fd(int fd, const char *path, const char *symbol, bool third
         void *dl;
         int r;
 
-        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", *fd);
         dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
         if (!dl)
                 return set_error(error, -ELIBBAD, "cannot load %s: %s", path, dlerror());
@@ -201,6 +203,7 @@ static int load_from_fd(int fd, const char *path, const char *symbol, bool third
         }
         p->n_ref = 1;
         p->dl = dl;
+        p->fd = TAKE_FD(*fd);
         p->ops = ops;
         p->thirdparty = thirdparty;
         *ret = TAKE_PTR(p);
@@ -248,7 +251,7 @@ int plugin_load_builtin(Plugin **cache, const PluginDirs *dirs, const char *type
                         r = check_file_trust(&st, path, error);
                         if (r < 0)
                                 return r;
-                        r = load_from_fd(fd, path, ETMEM_ENGINE_OPS_SYMBOL, false, type, &p, error);
+                        r = load_from_fd(&fd, path, ETMEM_ENGINE_OPS_SYMBOL, false, type, &p, error);
                         if (r < 0)
                                 return r;
                         log_info("loaded engine '%s' from %s (ABI %u.%u)", type, path, p->ops->abi_major,
@@ -282,7 +285,7 @@ int plugin_load_thirdparty(Plugin **cache, const PluginDirs *dirs, const char *l
         r = plugin_open_trusted(libname, dirs->thirdparty_dir, &fd, error);
         if (r < 0)
                 return r;
-        r = load_from_fd(fd, libname, ops_name, true, key, &p, error);
+        r = load_from_fd(&fd, libname, ops_name, true, key, &p, error);
         if (r < 0)
                 return r;
         log_info("loaded third-party engine %s from %s", ops_name, libname);

@@ -13,6 +13,9 @@ struct Plugin {
         char *type;     /* engine type ("slide") or, for thirdparty, the library path */
         char *path;
         void *dl;
+        /* The O_PATH fd it was loaded through stays open while it is loaded: glibc
+         * recognises loaded objects by name, and /proc/self/fd/N must not name two. */
+        int fd;
         const struct etmem_engine_ops *ops;
         bool thirdparty;
         Plugin *next;   /* manager's cache of loaded plugins */
