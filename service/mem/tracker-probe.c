@@ -100,9 +100,10 @@ int tracker_damon_probe(char *detail, size_t size) {
                 snprintf(detail, size, "unavailable: DAMON has no 'vaddr' operations (avail_operations: %s)", ops);
                 return 0;
         }
-        if (n_kdamonds > 0 && damon_any_running()) {
-                /* The sysfs interface refuses to change nr_kdamonds while any kdamond runs. */
-                snprintf(detail, size, "unavailable: DAMON sysfs is in use (%u kdamond(s), one running)", n_kdamonds);
+        if (n_kdamonds > 0) {
+                /* Someone else configured kdamonds; the tracker never touches them. */
+                snprintf(detail, size, "unavailable: DAMON sysfs is in use by another user (%u kdamond(s)%s)",
+                         n_kdamonds, damon_any_running() ? ", running" : "");
                 return 0;
         }
         snprintf(detail, size, "available (vaddr region sampling)");

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * etmem memory-layer services, handed to engine plugins as host->mem
+ * (struct etmem_host in etmem-plugin.h).  A plugin links nothing of the
+ * daemon: it finds cold memory and pages it out through this table only.
+ *
+ * Versioning: `size` is sizeof(struct etmem_mem_services) of the host; new
+ * members are only appended, so a plugin checks ETMEM_MEM_HAS(mem, member)
+ * before using a member newer than the ones below.
+ *
+ * Threading: every function may be called from any worker thread; a tracker
+ * is used by one thread at a time (the host serialises a target's calls).
+ * Functions return 0 / a count on success and a negative errno on failure.
+ *
+ * Targets: every call that touches a process takes its struct etmem_target
+ * (pid + pidfd, owned by the host).  The layer opens /proc/PID files and then
+ * checks the pidfd is still alive, so a pid reused by another process is never
+ * scanned nor paged out (-ESRCH instead).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etmem-plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ETMEM_MEM_HAS(mem, member)                                                   \
+        ((mem) && (mem)->size >= offsetof(struct etmem_mem_services, member) +       \
+                                     sizeof(((struct etmem_mem_services *) 0)->member))
+
+/* ---- access tracking ---- */
+
+enum etmem_region_flags {
+        ETMEM_REGION_ANON = 1u << 0,    /* anonymous memory (heap, stack, [anon:*], private anon) */
+        ETMEM_REGION_FILE = 1u << 1,    /* file-backed mapping (page cache) */
+        ETMEM_REGION_HUGE = 1u << 2,    /* transparent huge pages present in the mapping */
+        ETMEM_REGION_SHARED = 1u << 3,  /* MAP_SHARED (shmem or shared file) */
+        ETMEM_REGION_LOCKED = 1u << 4,  /* mlock()ed: MADV_PAGEOUT refuses it */
+        ETMEM_REGION_HUGETLB = 1u << 5, /* hugetlbfs: MADV_PAGEOUT refuses it */
+        ETMEM_REGION_MARKED = 1u << 6,  /* named by the process with
+                                         * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, ..., "etmem_swap*")
+                                         * (mainline's stand-in for openEuler's swap_flag madvise) */
+};
+
+#define ETMEM_MARK_ANON_NAME "etmem_swap"
+
+struct etmem_region {
+        uint64_t start, end;  /* [start, end), page aligned virtual addresses */
+        uint64_t resident;    /* bytes of it resident at the last round (estimated for VMA/region trackers) */
+        uint32_t accesses;    /* rounds (0..rounds) in which the tracker saw an access */
+        uint32_t flags;       /* enum etmem_region_flags */
+};
+
+struct etmem_tracker; /* opaque: one process's scan session */
+
+struct etmem_tracker_info {
+        const char *kind;      /* "kmod" | "damon" | "page_idle" | "clear_refs" */
+        const char *describe;  /* e.g. "clear_refs (VMA granularity)" */
+        uint64_t granularity;  /* bytes a verdict covers: 4096 for page trackers, 0 = a whole VMA, UINT64_MAX = DAMON regions */
+};
+
+/* ---- page-out ---- */
+
+struct etmem_range {
+        uint64_t start, end;  /* [start, end), page aligned */
+};
+
+struct etmem_pageout_opts {
+        /* Polled before every batch; true => stop with -ECANCELED.  May be NULL. */
+        bool (*cancelled)(void *userdata);
+        void *userdata;
+        /* Bytes per process_madvise() call: 0 = 64 MiB (a batch takes ~50 ms on zram/lz4,
+         * which keeps Stop well under 1 s).  iovecs per call are capped at IOV_MAX. */
+        uint64_t batch_bytes;
+        /* Count resident pages of each batch in pagemap before and after the call,
+         * so the result says what really left memory (costs 2 pagemap reads). */
+        bool measure;
+};
+
+struct etmem_pageout_stats {
+        uint64_t bytes_advised;    /* accepted by process_madvise */
+        uint64_t bytes_refused;    /* ranges the kernel refused (unmapped meanwhile, locked, ...) */
+        uint64_t resident_before;  /* with opts.measure: resident bytes of the advised ranges ... */
+        uint64_t resident_after;   /* ... before and right after each batch */
+        uint64_t syscalls;
+};
+
+/* ---- memory figures ---- */
+
+struct etmem_meminfo { /* /proc/meminfo, in bytes */
+        uint64_t mem_total, mem_free, mem_available;
+        uint64_t swap_total, swap_free, swap_cached;
+};
+
+struct etmem_procmem { /* /proc/PID/status, in bytes */
+        uint64_t rss, rss_anon, rss_file, rss_shmem, swap;
+};
+
+/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define ETMEM_PM_PRESENT (1ULL << 63)
+#define ETMEM_PM_SWAPPED (1ULL << 62)
+#define ETMEM_PM_FILE    (1ULL << 61) /* file-page or shared-anon */
+#define ETMEM_PM_PFN_MASK ((1ULL << 55) - 1) /* PFN (0 without CAP_SYS_ADMIN) */
+
+struct etmem_mem_services {
+        uint32_t size; /* sizeof(struct etmem_mem_services) of the host */
+
+        /* Opens a tracker on target.  kind NULL = the best available, falling back to the
+         * next one on -EBUSY/-EOPNOTSUPP (e.g. DAMON in use by someone else); or one of
+         * "kmod", "damon", "page_idle", "clear_refs" to force it (-EOPNOTSUPP if absent).
+         * Opening does not reset the process's access state, so round 0 sees accesses since
+         * the previous tracker of this process last scanned it (since it started, at first). */
+        int (*tracker_open)(const struct etmem_target *target, const char *kind,
+                            struct etmem_tracker **ret);
+        void (*tracker_info)(const struct etmem_tracker *t, struct etmem_tracker_info *ret);
+        /* One round: records which memory was accessed since the previous round and re-arms
+         * the tracker.  Rounds are numbered from 0 and must be called in order.  Memory that
+         * first appears in round r counts as accessed in rounds 0..r-1 (new is not cold);
+         * memory gone by the last round is dropped.  -ESRCH once the process exited. */
+        int (*tracker_scan)(struct etmem_tracker *t, unsigned round);
+        /* Regions sorted by start, covering resident memory seen in the last round, with
+         * access counts over all rounds so far.  Valid until the next scan/close. */
+        int (*tracker_results)(struct etmem_tracker *t, const struct etmem_region **ret,
+                               size_t *n_ret, unsigned *rounds_ret);
+        void (*tracker_close)(struct etmem_tracker *t);
+
+        /* MADV_PAGEOUT of ranges (sorted or not) through process_madvise() on the pidfd, in
+         * batches of at most IOV_MAX iovecs and opts->batch_bytes; the pidfd is checked alive
+         * before every batch.  Refused ranges are skipped and counted, not fatal.
+         * Returns 0, -ECANCELED (stats cover what was done), -ESRCH (process gone), or -errno. */
+        int (*pageout)(const struct etmem_target *target, const struct etmem_range *ranges,
+                       size_t n, const struct etmem_pageout_opts *opts,
+                       struct etmem_pageout_stats *stats);
+
+        int (*meminfo)(struct etmem_meminfo *ret);
+        /* MemFree * 100 / MemTotal, rounded down (etmem's sysmem_threshold figure) */
+        unsigned (*free_percent)(const struct etmem_meminfo *m);
+        /* SwapCached * 100 / MemTotal, rounded down (etmem's swapcache watermark figure) */
+        unsigned (*swapcache_percent)(const struct etmem_meminfo *m);
+        int (*procmem)(const struct etmem_target *target, struct etmem_procmem *ret);
+
+        /* Raw pagemap entries for [start, end) (page aligned): (end-start)/page entries. */
+        int (*pagemap_read)(const struct etmem_target *target, uint64_t start, uint64_t end,
+                            uint64_t *entries);
+        /* Pages of [start, end) present in RAM / in swap (either may be NULL). */
+        int (*pagemap_count)(const struct etmem_target *target, uint64_t start, uint64_t end,
+                             uint64_t *present, uint64_t *swapped);
+
+        /* 1 if process_madvise(MADV_PAGEOUT) and an active swap area exist, else 0 with
+         * a sentence in why ("no swap is active (see /proc/swaps)..."). */
+        int (*pageout_supported)(char *why, size_t size);
+        /* 1 if processes can mark memory with PR_SET_VMA_ANON_NAME (CONFIG_ANON_VMA_NAME). */
+        int (*anon_names_supported)(void);
+};
+
+#ifdef __cplusplus
+}
+#endif

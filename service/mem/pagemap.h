@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* /proc/PID/pagemap: per-page present / swapped / PFN (pagemap.rst). */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* An fd on /proc/PID/pagemap, checked against the pidfd. */
+int mem_pagemap_open(pid_t pid, int pidfd);
+/* (end - start) / page_size entries into out; start, end page aligned. */
+int mem_pagemap_read_fd(int fd, uint64_t start, uint64_t end, uint64_t *out);
+/* Counts present / swapped pages of [start, end) in chunks (no big allocation). */
+int mem_pagemap_count_fd(int fd, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
+
+int mem_pagemap_read(pid_t pid, int pidfd, uint64_t start, uint64_t end, uint64_t *out);
+int mem_pagemap_count(pid_t pid, int pidfd, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
+
+uint64_t mem_page_size(void);

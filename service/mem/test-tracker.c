@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pure logic of the memory layer: round accumulation, the etmem_scan byte stream,
+ * smaps path classification, /proc/meminfo parsing, and the clear_refs tracker and
+ * pagemap on our own child (no swap needed). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "etmem_scan_uapi.h"
+#include "macro.h"
+#include "meminfo.h"
+#include "pagemap.h"
+#include "services.h"
+#include "target.h"
+#include "tracker.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                   \
+        do {                                                                               \
+                if (!(cond)) {                                                             \
+                        fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
+                        fprintf(stderr, __VA_ARGS__);                                      \
+                        fputc('\n', stderr);                                               \
+                        failures++;                                                        \
+                }                                                                          \
+        } while (0)
+
+#define K 4096ULL
+
+static MemVmaList vmas_of(const MemVma *v, size_t n) {
+        MemVmaList l = { .v = calloc(n, sizeof *v), .n = n, .allocated = n };
+        memcpy(l.v, v, n * sizeof *v);
+        return l;
+}
+
+static void test_accumulate(void) {
+        MemTracker t = {};
+        const MemVma vv[] = {
+                { .start = 0 * K, .end = 16 * K, .rss = 16 * K, .flags = ETMEM_REGION_ANON },
+                { .start = 16 * K, .end = 20 * K, .rss = 4 * K, .special = true },
+                { .start = 32 * K, .end = 48 * K, .rss = 8 * K, .flags = ETMEM_REGION_FILE },
+        };
+        MemVmaList vmas = vmas_of(vv, ELEMENTSOF(vv));
+        MemObsList o = {};
+
+        /* round 0: pages 0-7 accessed, 8-15 not; the special VMA is dropped; the file VMA
+         * is one VMA-granular observation with unknown residency (estimated from Rss). */
+        CHECK(mem_obs_push(&o, 0, 8 * K, true, 8 * K) == 0, "push");
+        CHECK(mem_obs_push(&o, 8 * K, 20 * K, false, 12 * K) == 0, "push");
+        CHECK(mem_obs_push(&o, 32 * K, 48 * K, false, MEM_RESIDENT_UNKNOWN) == 0, "push");
+        CHECK(mem_obs_push(&o, 40 * K, 41 * K, false, K) == -EBADMSG, "overlap accepted");
+        CHECK(mem_tracker_accumulate(&t, &o, &vmas, 0) == 0, "acc 0");
+        CHECK(t.n_acc == 3, "n_acc %zu", t.n_acc);
+        if (t.n_acc == 3) {
+                CHECK(t.acc[0].start == 0 && t.acc[0].end == 8 * K && t.acc[0].accesses == 1, "r0");
+                CHECK(t.acc[1].start == 8 * K && t.acc[1].end == 16 * K && t.acc[1].accesses == 0 &&
+                              t.acc[1].resident == 8 * K,
+                      "r1 %llx-%llx res %llu", (unsigned long long) t.acc[1].start,
+                      (unsigned long long) t.acc[1].end, (unsigned long long) t.acc[1].resident);
+                CHECK(t.acc[2].flags == ETMEM_REGION_FILE && t.acc[2].resident == 8 * K, "r2 res %llu",
+                      (unsigned long long) t.acc[2].resident);
+        }
+
+        /* round 1: page 12-15 accessed; a new VMA appears at 64K (counts as accessed in round 0);
+         * the file VMA vanished (unmapped) and must be dropped. */
+        MemVma v2[] = {
+                vv[0],
+                { .start = 64 * K, .end = 68 * K, .rss = 4 * K, .flags = ETMEM_REGION_ANON },
+        };
+        mem_vmas_done(&vmas);
+        vmas = vmas_of(v2, ELEMENTSOF(v2));
+        o.n = 0;
+        CHECK(mem_obs_push(&o, 0, 12 * K, false, 12 * K) == 0, "push");
+        CHECK(mem_obs_push(&o, 12 * K, 16 * K, true, 4 * K) == 0, "push");
+        CHECK(mem_obs_push(&o, 64 * K, 68 * K, false, 4 * K) == 0, "push");
+        CHECK(mem_tracker_accumulate(&t, &o, &vmas, 1) == 0, "acc 1");
+        CHECK(t.rounds == 2, "rounds %u", t.rounds);
+        /* expect: [0,8) 1, [8,12) 0, [12,16) 1, [64,68) 1  -> [0,8)+[8,12) differ, [12,16) equals [0,8) count
+         * but is not adjacent to it */
+        CHECK(t.n_acc == 4, "n_acc %zu", t.n_acc);
+        if (t.n_acc == 4) {
+                CHECK(t.acc[0].end == 8 * K && t.acc[0].accesses == 1, "a0");
+                CHECK(t.acc[1].start == 8 * K && t.acc[1].end == 12 * K && t.acc[1].accesses == 0, "a1");
+                CHECK(t.acc[2].start == 12 * K && t.acc[2].end == 16 * K && t.acc[2].accesses == 1, "a2");
+                CHECK(t.acc[3].start == 64 * K && t.acc[3].accesses == 1, "a3 new memory: %u",
+                      t.acc[3].accesses);
+        }
+        free(o.v);
+        free(t.acc);
+        free(t.next);
+        mem_vmas_done(&vmas);
+}
+
+static void test_kmod_decode(void) {
+        uint8_t b[64];
+        size_t n = 0;
+        uint64_t addr = 0, base = 0x7f0000000000ULL;
+        MemObsList o = {};
+
+        b[n++] = ETMEM_PIP_CMD_SET_HVA;
+        for (int i = 7; i >= 0; i--)
+                b[n++] = (uint8_t) (base >> (8 * i));
+        b[n++] = ETMEM_PIP_COMPOSE(ETMEM_PTE_ACCESSED, 3);
+        b[n++] = ETMEM_PIP_COMPOSE(ETMEM_PTE_IDLE, 2);
+        b[n++] = ETMEM_PIP_COMPOSE(ETMEM_PTE_HOLE, 5);
+        b[n++] = ETMEM_PIP_COMPOSE(ETMEM_PMD_IDLE, 1);
+        CHECK(mem_kmod_decode(b, n, &addr, &o) == 0, "decode");
+        CHECK(o.n == 3, "n %zu", o.n);
+        if (o.n == 3) {
+                CHECK(o.v[0].start == base && o.v[0].end == base + 3 * K && o.v[0].accessed, "o0");
+                /* idle PTEs and the idle PMD are not contiguous (hole between) */
+                CHECK(o.v[1].start == base + 3 * K && o.v[1].end == base + 5 * K && !o.v[1].accessed, "o1");
+                CHECK(o.v[2].start == base + 10 * K && o.v[2].end == base + 10 * K + (2ULL << 20) &&
+                              !o.v[2].accessed,
+                      "o2");
+        }
+        CHECK(addr == base + 10 * K + (2ULL << 20), "addr %llx", (unsigned long long) addr);
+        /* A truncated SET_HVA is refused. */
+        o.n = 0;
+        CHECK(mem_kmod_decode(b, 5, &addr, &o) == -EBADMSG, "truncated SET_HVA accepted");
+        uint8_t bad = ETMEM_PIP_COMPOSE(12, 1);
+        CHECK(mem_kmod_decode(&bad, 1, &addr, &o) == -EBADMSG, "unknown type accepted");
+        free(o.v);
+}
+
+static void test_vma_flags(void) {
+        bool sp;
+        CHECK(mem_vma_flags_from_path("", "rw-p", &sp) == ETMEM_REGION_ANON && !sp, "anon");
+        CHECK(mem_vma_flags_from_path("[heap]", "rw-p", &sp) == ETMEM_REGION_ANON, "heap");
+        CHECK(mem_vma_flags_from_path("[anon:etmem_swap_db]", "rw-p", &sp) ==
+                      (ETMEM_REGION_ANON | ETMEM_REGION_MARKED),
+              "marked");
+        CHECK(mem_vma_flags_from_path("[anon:other]", "rw-p", &sp) == ETMEM_REGION_ANON, "named");
+        CHECK(mem_vma_flags_from_path("/usr/lib/libc.so.6", "r-xp", &sp) == ETMEM_REGION_FILE, "file");
+        CHECK(mem_vma_flags_from_path("/dev/zero (deleted)", "rw-s", &sp) ==
+                      (ETMEM_REGION_ANON | ETMEM_REGION_SHARED),
+              "shared anon");
+        mem_vma_flags_from_path("[vdso]", "r-xp", &sp);
+        CHECK(sp, "vdso not special");
+}
+
+static void test_meminfo(void) {
+        char path[] = "/tmp/etmem-meminfo-XXXXXX";
+        int fd = mkstemp(path);
+        struct etmem_meminfo m;
+        const char text[] = "MemTotal:       1000000 kB\nMemFree:         620000 kB\n"
+                            "MemAvailable:    700000 kB\nBuffers: 1 kB\nSwapCached:       60000 kB\n"
+                            "SwapTotal:      2097152 kB\nSwapFree:       2000000 kB\n";
+        CHECK(write(fd, text, sizeof text - 1) == sizeof text - 1, "write");
+        close(fd);
+        CHECK(mem_meminfo_read_file(path, &m) == 0, "parse");
+        CHECK(m.mem_total == 1000000ULL * 1024 && m.swap_cached == 60000ULL * 1024, "values");
+        CHECK(mem_free_percent(&m) == 62, "free%% %u", mem_free_percent(&m));
+        CHECK(mem_swapcache_percent(&m) == 6, "swapcache%% %u", mem_swapcache_percent(&m));
+        /* A missing field is an error, not a zero. */
+        fd = open(path, O_WRONLY | O_TRUNC);
+        CHECK(write(fd, "MemTotal: 5 kB\n", 15) == 15, "write");
+        close(fd);
+        CHECK(mem_meminfo_read_file(path, &m) == -EBADMSG, "incomplete meminfo accepted");
+        unlink(path);
+        CHECK(mem_meminfo_read(&m) == 0 && m.mem_total > 0, "real /proc/meminfo");
+}
+
+static uint64_t covered(const struct etmem_region *reg, size_t n, uint64_t s, uint64_t e, uint32_t accesses) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                if (reg[i].accesses == accesses && reg[i].end > s && reg[i].start < e)
+                        total += MIN(reg[i].end, e) - MAX(reg[i].start, s);
+        return total;
+}
+
+/* The clear_refs tracker on a real child: a VMA it keeps reading stays hot, one it never
+ * touches after round 0 turns cold; pagemap sees both present. */
+static void test_clear_refs_live(void) {
+        const size_t sz = 8 << 20;
+        int p[2];
+        CHECK(pipe(p) == 0, "pipe");
+        pid_t pid = fork();
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* A PROT_NONE page between them keeps the kernel from merging the two VMAs
+                 * (anon VMA names would too, but need CONFIG_ANON_VMA_NAME). */
+                char *area = mmap(NULL, 2 * sz + 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                char *cold = area, *h = area + sz + 4096;
+                mprotect(cold, sz, PROT_READ | PROT_WRITE);
+                mprotect(h, sz, PROT_READ | PROT_WRITE);
+                memset(cold, 1, sz);
+                memset(h, 2, sz);
+                uintptr_t addrs[2] = { (uintptr_t) cold, (uintptr_t) h };
+                (void) !write(p[1], addrs, sizeof addrs);
+                volatile char sink = 0;
+                for (;;) {
+                        for (size_t i = 0; i < sz; i += 4096)
+                                sink += h[i];
+                        usleep(1000);
+                }
+        }
+        uintptr_t addrs[2];
+        CHECK(read(p[0], addrs, sizeof addrs) == sizeof addrs, "child addrs");
+
+        char buf[32];
+        MemTarget *t = NULL;
+        size_t n = 0;
+        snprintf(buf, sizeof buf, "%d", (int) pid);
+        CHECK(mem_targets_resolve("pid", buf, &t, &n) == 0 && n == 1, "resolve child");
+        if (n != 1)
+                goto out;
+        const struct etmem_mem_services *mem = mem_services();
+        struct etmem_target et = { .pid = t[0].pid, .pidfd = t[0].pidfd, .comm = t[0].comm };
+        struct etmem_tracker *tr = NULL;
+        CHECK(mem->tracker_open(&et, "clear_refs", &tr) == 0, "open clear_refs");
+        struct etmem_tracker *bad = NULL;
+        CHECK(mem->tracker_open(&et, "nonsense", &bad) == -EINVAL && !bad, "bad kind accepted");
+        if (!tr)
+                goto out;
+        struct etmem_tracker_info info;
+        mem->tracker_info(tr, &info);
+        CHECK(streq(info.kind, "clear_refs") && info.granularity == 0, "info %s", info.kind);
+        CHECK(mem->tracker_scan(tr, 1) == -EINVAL, "out-of-order round accepted");
+        for (unsigned round = 0; round < 3; round++) {
+                int r = mem->tracker_scan(tr, round);
+                CHECK(r == 0, "scan %u: %s", round, strerror(-r));
+                usleep(300 * 1000);
+        }
+        const struct etmem_region *reg;
+        size_t nr;
+        unsigned rounds;
+        CHECK(mem->tracker_results(tr, &reg, &nr, &rounds) == 0 && rounds == 3, "results");
+        /* Adjacent regions with equal counts and flags are coalesced: look at coverage. */
+        uint64_t cold1 = covered(reg, nr, addrs[0], addrs[0] + sz, 1), hot3 = covered(reg, nr, addrs[1], addrs[1] + sz, 3);
+        /* round 0 sees the initial memset; rounds 1 and 2 see nothing of the cold VMA */
+        CHECK(cold1 == sz, "cold VMA: %llu of %zu bytes with 1 access", (unsigned long long) cold1, sz);
+        CHECK(hot3 == sz, "hot VMA: %llu of %zu bytes with 3 accesses", (unsigned long long) hot3, sz);
+        for (size_t i = 0; i < nr; i++) {
+                if (i > 0)
+                        CHECK(reg[i - 1].end <= reg[i].start, "results overlap/unsorted");
+                if (reg[i].start <= addrs[0] && reg[i].end > addrs[0])
+                        CHECK(reg[i].flags == ETMEM_REGION_ANON, "cold flags %x", reg[i].flags);
+        }
+        uint64_t present = 0, swapped = 0;
+        CHECK(mem->pagemap_count(&et, addrs[0], addrs[0] + sz, &present, &swapped) == 0, "pagemap");
+        CHECK(present == sz / 4096 && swapped == 0, "present %llu swapped %llu", (unsigned long long) present,
+              (unsigned long long) swapped);
+        struct etmem_procmem pm;
+        CHECK(mem->procmem(&et, &pm) == 0 && pm.rss_anon >= 2 * sz, "procmem rss_anon %llu",
+              (unsigned long long) pm.rss_anon);
+        mem->tracker_close(tr);
+
+        /* Once the process is gone, nothing is read or touched under its pid. */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        pid = 0;
+        CHECK(mem->tracker_open(&et, "clear_refs", &tr) == -ESRCH, "open on dead process");
+        struct etmem_range rg = { addrs[0], addrs[0] + sz };
+        struct etmem_pageout_stats st;
+        CHECK(mem->pageout(&et, &rg, 1, NULL, &st) == -ESRCH, "pageout on dead process");
+        CHECK(mem->procmem(&et, &pm) == -ESRCH, "procmem on dead process");
+out:
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+        mem_targets_free(t, n);
+}
+
+int main(void) {
+        test_accumulate();
+        test_kmod_decode();
+        test_vma_flags();
+        test_meminfo();
+        test_clear_refs_live();
+        if (failures) {
+                printf("test-tracker: %d check(s) failed\n", failures);
+                return 1;
+        }
+        printf("test-tracker: all checks passed\n");
+        return 0;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* DAMON virtual-address monitoring through its sysfs interface
+ * (Documentation/admin-guide/mm/damon/usage.rst).
+ *
+ * One kdamond, one "vaddr" context, one target (pid_target), and one DAMOS scheme
+ * with action "stat" matching every region, so that writing
+ * "update_schemes_tried_regions" to the kdamond's state fills
+ * schemes/0/tried_regions/N/{start,end,nr_accesses,age} with DAMON's current
+ * regions.  A region was accessed during the window since the previous round if
+ * its nr_accesses (samples in the last aggregation) is > 0, or if it has been idle
+ * for less than the window (age is counted in aggregation intervals).
+ *
+ * The sysfs tree is global and refuses to grow while any kdamond runs, so this
+ * tracker only starts when nobody else has kdamonds (else -EBUSY and tracker_open
+ * falls back), and only one process is monitored at a time. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "sysfs-util.h"
+#include "target.h"
+#include "tracker.h"
+
+#define KD  DAMON_ADMIN "/kdamonds/0"
+#define CTX KD "/contexts/0"
+#define SCHEME CTX "/schemes/0"
+
+#define SAMPLE_US 5000ULL
+#define AGGR_US 100000ULL
+#define UPDATE_US 1000000ULL
+
+/* Not a mutex: open and close may run on different worker threads. */
+static atomic_bool damon_in_use;
+
+typedef struct Damon {
+        uint64_t last_usec;
+} Damon;
+
+typedef struct DamonRegion {
+        uint64_t start, end;
+        unsigned long long nr_accesses, age;
+} DamonRegion;
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int damon_setup(pid_t pid) {
+        static const struct {
+                const char *path, *value;
+        } steps[] = {
+                { DAMON_ADMIN "/kdamonds/nr_kdamonds", "1" },
+                { KD "/contexts/nr_contexts", "1" },
+                { CTX "/operations", "vaddr" },
+                { CTX "/monitoring_attrs/nr_regions/min", "10" },
+                { CTX "/monitoring_attrs/nr_regions/max", "10000" },
+                { CTX "/targets/nr_targets", "1" },
+                { CTX "/schemes/nr_schemes", "1" },
+                { SCHEME "/action", "stat" },
+                { SCHEME "/access_pattern/sz/min", "0" },
+                { SCHEME "/access_pattern/sz/max", "18446744073709551615" },
+                { SCHEME "/access_pattern/nr_accesses/min", "0" },
+                { SCHEME "/access_pattern/nr_accesses/max", "4294967295" },
+                { SCHEME "/access_pattern/age/min", "0" },
+                { SCHEME "/access_pattern/age/max", "4294967295" },
+        };
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                r = sysfs_write(steps[i].path, steps[i].value);
+                if (r < 0)
+                        return r;
+        }
+        r = sysfs_writef(CTX "/monitoring_attrs/intervals/sample_us", "%llu", SAMPLE_US);
+        if (r >= 0)
+                r = sysfs_writef(CTX "/monitoring_attrs/intervals/aggr_us", "%llu", AGGR_US);
+        if (r >= 0)
+                r = sysfs_writef(CTX "/monitoring_attrs/intervals/update_us", "%llu", UPDATE_US);
+        if (r >= 0)
+                r = sysfs_writef(CTX "/targets/0/pid_target", "%d", (int) pid);
+        if (r >= 0)
+                r = sysfs_write(KD "/state", "on");
+        return r;
+}
+
+static void damon_teardown(void) {
+        char state[16];
+        if (sysfs_read_line(KD "/state", state, sizeof state) >= 0 && streq(state, "on"))
+                (void) sysfs_write(KD "/state", "off");
+        (void) sysfs_write(DAMON_ADMIN "/kdamonds/nr_kdamonds", "0");
+}
+
+static int damon_open(MemTracker *t) {
+        unsigned n;
+        int r;
+
+        if (access(DAMON_ADMIN "/kdamonds/nr_kdamonds", W_OK) < 0)
+                return -EOPNOTSUPP;
+        if (atomic_exchange(&damon_in_use, true))
+                return -EBUSY; /* another of our trackers holds the one kdamond */
+        r = sysfs_read_uint(DAMON_ADMIN "/kdamonds/nr_kdamonds", &n);
+        if (r >= 0 && n > 0)
+                r = -EBUSY; /* someone else's kdamonds: never touch them */
+        if (r < 0) {
+                atomic_store(&damon_in_use, false);
+                return r;
+        }
+        Damon *d = calloc(1, sizeof *d);
+        if (!d) {
+                atomic_store(&damon_in_use, false);
+                return -ENOMEM;
+        }
+        r = damon_setup(t->pid);
+        /* DAMON holds the pid from "on": if our pidfd is still alive now, that pid was ours. */
+        if (r >= 0 && !mem_pidfd_alive(t->pidfd))
+                r = -ESRCH;
+        if (r < 0) {
+                damon_teardown();
+                free(d);
+                atomic_store(&damon_in_use, false);
+                /* no vaddr operations, or an older sysfs layout: let the next tracker try */
+                return r == -ESRCH || r == -ENOMEM ? r : -EOPNOTSUPP;
+        }
+        d->last_usec = now_usec();
+        t->priv = d;
+        return 0;
+}
+
+static int cmp_region(const void *a, const void *b) {
+        const DamonRegion *x = a, *y = b;
+        return (x->start > y->start) - (x->start < y->start);
+}
+
+static int read_tried_regions(DamonRegion **ret, size_t *n_ret) {
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ DamonRegion *v = NULL;
+        size_t n = 0, allocated = 0;
+        struct dirent *de;
+        char path[256];
+        int r;
+
+        d = opendir(SCHEME "/tried_regions");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                char *end;
+                unsigned long idx = strtoul(de->d_name, &end, 10);
+                if (!de->d_name[0] || *end || de->d_name[0] == '.')
+                        continue;
+                if (n >= allocated) {
+                        size_t na = MAX(allocated * 2, (size_t) 64);
+                        DamonRegion *nv = reallocarray(v, na, sizeof *nv);
+                        if (!nv)
+                                return -ENOMEM;
+                        v = nv;
+                        allocated = na;
+                }
+                DamonRegion *x = &v[n];
+                unsigned long long s, e;
+                snprintf(path, sizeof path, SCHEME "/tried_regions/%lu/start", idx);
+                r = sysfs_read_u64(path, &s);
+                if (r >= 0) {
+                        snprintf(path, sizeof path, SCHEME "/tried_regions/%lu/end", idx);
+                        r = sysfs_read_u64(path, &e);
+                }
+                if (r >= 0) {
+                        snprintf(path, sizeof path, SCHEME "/tried_regions/%lu/nr_accesses", idx);
+                        r = sysfs_read_u64(path, &x->nr_accesses);
+                }
+                if (r >= 0) {
+                        snprintf(path, sizeof path, SCHEME "/tried_regions/%lu/age", idx);
+                        r = sysfs_read_u64(path, &x->age);
+                }
+                if (r < 0)
+                        return r;
+                x->start = s;
+                x->end = e;
+                n++;
+        }
+        qsort(v, n, sizeof *v, cmp_region);
+        *ret = TAKE_PTR(v);
+        *n_ret = n;
+        return 0;
+}
+
+static int damon_observe(MemTracker *t, unsigned round, const MemVmaList *vmas, MemObsList *out) {
+        Damon *d = t->priv;
+        _cleanup_free_ DamonRegion *regions = NULL;
+        size_t n = 0;
+        uint64_t now = now_usec();
+        int r;
+
+        /* Round 0 right after open: let DAMON finish two aggregations first (<= 200 ms). */
+        if (now - d->last_usec < 2 * AGGR_US)
+                usleep((useconds_t) (2 * AGGR_US - (now - d->last_usec)));
+        if (!mem_pidfd_alive(t->pidfd))
+                return -ESRCH;
+        r = sysfs_write(KD "/state", "update_schemes_tried_regions");
+        if (r < 0)
+                return r;
+        r = read_tried_regions(&regions, &n);
+        if (r < 0)
+                return r;
+
+        now = now_usec();
+        uint64_t window = now - d->last_usec;
+        d->last_usec = now;
+        for (size_t i = 0; i < n; i++) {
+                bool accessed = regions[i].nr_accesses > 0 || regions[i].age * AGGR_US < window;
+                if (i > 0 && regions[i].start < regions[i - 1].end)
+                        return -EBADMSG;
+                r = mem_obs_push(out, regions[i].start, regions[i].end, accessed, MEM_RESIDENT_UNKNOWN);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void damon_close(MemTracker *t) {
+        if (!t->priv)
+                return;
+        damon_teardown();
+        free(t->priv);
+        t->priv = NULL;
+        atomic_store(&damon_in_use, false);
+}
+
+const MemTrackerOps mem_tracker_damon_ops = {
+        .kind = MEM_TRACKER_DAMON,
+        .describe = "DAMON vaddr (region sampling)",
+        .granularity = UINT64_MAX,
+        .open = damon_open,
+        .observe = damon_observe,
+        .close = damon_close,
+};

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Idle page tracking (Documentation/admin-guide/mm/idle_page_tracking.rst): per resident
+ * page, look its PFN up in /proc/PID/pagemap (needs CAP_SYS_ADMIN), read its bit in
+ * /sys/kernel/mm/page_idle/bitmap (still idle = not accessed since we set it), then set
+ * it again for the next round.  A page whose bit reads 0 was accessed, or was never
+ * marked (first round, not on an LRU list): both count as accessed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "pagemap.h"
+#include "sysfs-util.h"
+#include "tracker.h"
+
+#define CHUNK 4096 /* pages per pagemap read */
+
+typedef struct PageIdle {
+        int bitmap_fd, pagemap_fd;
+        uint64_t pm[CHUNK];
+        uint8_t idle[CHUNK];
+} PageIdle;
+
+static int page_idle_open(MemTracker *t) {
+        PageIdle *p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        p->pagemap_fd = -1;
+        p->bitmap_fd = open(PAGE_IDLE_BITMAP, O_RDWR | O_CLOEXEC);
+        if (p->bitmap_fd < 0) {
+                int r = errno == ENOENT ? -EOPNOTSUPP : -errno;
+                free(p);
+                return r;
+        }
+        p->pagemap_fd = mem_pagemap_open(t->pid, t->pidfd);
+        if (p->pagemap_fd < 0) {
+                int r = p->pagemap_fd;
+                close(p->bitmap_fd);
+                free(p);
+                return r;
+        }
+        t->priv = p;
+        return 0;
+}
+
+static int read_word(int fd, uint64_t word, uint64_t *ret) {
+        ssize_t l = pread(fd, ret, sizeof *ret, (off_t) (word * sizeof(uint64_t)));
+        if (l < 0)
+                return -errno;
+        return l == sizeof *ret ? 0 : -EIO;
+}
+
+static int page_idle_chunk(PageIdle *p, size_t n) {
+        uint64_t cur_word = UINT64_MAX, bits = 0;
+        int r;
+
+        /* Pass 1: read every page's idle bit before setting any (PFNs may share words). */
+        for (size_t i = 0; i < n; i++) {
+                uint64_t pfn = p->pm[i] & ETMEM_PM_PFN_MASK;
+                p->idle[i] = 0;
+                if (!(p->pm[i] & ETMEM_PM_PRESENT))
+                        continue;
+                if (pfn == 0)
+                        return -EPERM; /* PFNs are hidden without CAP_SYS_ADMIN */
+                if (pfn / 64 != cur_word) {
+                        cur_word = pfn / 64;
+                        r = read_word(p->bitmap_fd, cur_word, &bits);
+                        if (r < 0)
+                                return r;
+                }
+                p->idle[i] = (bits >> (pfn % 64)) & 1;
+        }
+        /* Pass 2: mark them idle again; writing a word sets the bits that are 1 in it. */
+        cur_word = UINT64_MAX;
+        bits = 0;
+        for (size_t i = 0; i <= n; i++) {
+                uint64_t pfn = i < n ? p->pm[i] & ETMEM_PM_PFN_MASK : 0;
+                bool present = i < n && (p->pm[i] & ETMEM_PM_PRESENT);
+                if (i < n && !present)
+                        continue;
+                if (i == n || pfn / 64 != cur_word) {
+                        if (cur_word != UINT64_MAX && bits &&
+                            pwrite(p->bitmap_fd, &bits, sizeof bits, (off_t) (cur_word * sizeof bits)) < 0 &&
+                            errno != ENXIO)
+                                return -errno;
+                        if (i == n)
+                                break;
+                        cur_word = pfn / 64;
+                        bits = 0;
+                }
+                bits |= 1ULL << (pfn % 64);
+        }
+        return 0;
+}
+
+static int page_idle_observe(MemTracker *t, unsigned round, const MemVmaList *vmas, MemObsList *out) {
+        PageIdle *p = t->priv;
+        uint64_t ps = mem_page_size();
+        int r;
+
+        for (size_t i = 0; i < vmas->n; i++) {
+                const MemVma *v = &vmas->v[i];
+                if (v->special || v->rss == 0 || (v->flags & ETMEM_REGION_HUGETLB))
+                        continue;
+                for (uint64_t a = v->start; a < v->end;) {
+                        uint64_t e = MIN(v->end, a + CHUNK * ps);
+                        size_t n = (size_t) ((e - a) / ps);
+                        r = mem_pagemap_read_fd(p->pagemap_fd, a, e, p->pm);
+                        if (r < 0)
+                                return r == -EIO ? -ESRCH : r;
+                        r = page_idle_chunk(p, n);
+                        if (r < 0)
+                                return r;
+                        for (size_t k = 0; k < n; k++) {
+                                if (!(p->pm[k] & ETMEM_PM_PRESENT))
+                                        continue;
+                                r = mem_obs_push(out, a + k * ps, a + (k + 1) * ps, !p->idle[k], ps);
+                                if (r < 0)
+                                        return r;
+                        }
+                        a = e;
+                }
+        }
+        return 0;
+}
+
+static void page_idle_close(MemTracker *t) {
+        PageIdle *p = t->priv;
+        if (!p)
+                return;
+        close(p->bitmap_fd);
+        close(p->pagemap_fd);
+        free(p);
+        t->priv = NULL;
+}
+
+const MemTrackerOps mem_tracker_page_idle_ops = {
+        .kind = MEM_TRACKER_PAGE_IDLE,
+        .describe = "page_idle (page granularity)",
+        .granularity = 4096,
+        .open = page_idle_open,
+        .observe = page_idle_observe,
+        .close = page_idle_close,
+};
