@@ -1,0 +1,19 @@
+#!/bin/bash
+# Installs what etmem needs to build, run and test on Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  gcc clang libclang-rt-14-dev meson ninja-build pkg-config
+  libsystemd-dev libjson-c-dev libnuma-dev liblz4-dev
+  dbus-daemon dbus-bin systemd polkitd
+  python3 python3-dbus python3-dbusmock python3-gi
+  numactl util-linux procps kmod valgrind
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
