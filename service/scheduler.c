@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "project.h"
 #include "scheduler.h"
+#include "services.h"
 #include "target.h"
 #include "task.h"
 
@@ -135,6 +136,7 @@ static struct etmem_host host_table = {
 };
 
 const struct etmem_host *scheduler_host(void) {
+        host_table.mem = mem_services();
         return &host_table;
 }
 
