@@ -41,8 +41,11 @@ Task *task_free(Task *t) {
                 run_set_owner(t->run, NULL);
                 t->run = run_unref(t->run);
         }
-        if (t->stopping)
-                run_set_owner(t->stopping, NULL); /* the manager's draining list still holds it */
+        if (t->stopping) {
+                /* the manager's draining list holds its own reference until the worker returns */
+                run_set_owner(t->stopping, NULL);
+                t->stopping = run_unref(t->stopping);
+        }
         task_impl_unref(t->impl);
         strv_free(t->params);
         free(t->name);
