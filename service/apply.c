@@ -680,6 +680,13 @@ int apply_section(Manager *m, ConfigSectionType type, const char *source, char *
                 return -ENOMEM;
         for (char **kv = keyvals; kv && kv[0] && kv[1]; kv += 2) {
                 r = config_section_add(s, kv[0], kv[1]);
+                if (r == -EEXIST)
+                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG, "%s: key '%s' given twice",
+                                                 source, kv[0]);
+                if (r == -EINVAL)
+                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG,
+                                                 "%s: key '%s': invalid key or value (keys are 1..64 characters of [A-Za-z0-9_.-]; values up to 4096 bytes of UTF-8 without control characters or surrounding blanks)",
+                                                 source, kv[0]);
                 if (r < 0)
                         return r;
         }
