@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "plugin-util.h"
+#include "slide-params.h"
+
+int slide_parse_engine(const struct etmem_params *params, struct etmem_error *err) {
+        if (params->n > 0)
+                return plugin_fail(err, params->v[0].key, -EINVAL,
+                                   "unknown key '%s' in [engine]: the slide engine has no engine keys "
+                                   "(T, max_threads, swap_threshold and swap_flag belong in [task])",
+                                   params->v[0].key);
+        return 0;
+}
+
+int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
+        unsigned long long gib;
+        char num[32];
+        size_t l = s ? strlen(s) : 0;
+
+        if (l < 2 || l >= sizeof num || (s[l - 1] != 'g' && s[l - 1] != 'G'))
+                return -EINVAL;
+        memcpy(num, s, l - 1);
+        num[l - 1] = 0;
+        if (plugin_parse_ull(num, 0, SLIDE_SWAP_THRESHOLD_MAX_GIB, &gib) < 0)
+                return -ERANGE;
+        *ret = (uint64_t) gib << 30;
+        return 0;
+}
+
+int slide_parse_task(const struct etmem_project_info *project, const struct etmem_params *params,
+                     unsigned ncpus, SlideTask *t, struct etmem_error *err) {
+        unsigned long long v;
+        bool have_T = false;
+        unsigned threads_max = 2 * (ncpus ? ncpus : 1) + 1;
+        int r;
+
+        *t = (SlideTask) {
+                .max_threads = 1,
+                .loop = project->loop,
+                .sysmem_threshold = project->sysmem_threshold,
+                .swapcache_high_wmark = project->swapcache_high_wmark,
+                .swapcache_low_wmark = project->swapcache_low_wmark,
+        };
+
+        for (size_t i = 0; i < params->n; i++) {
+                const struct etmem_param *p = &params->v[i];
+                if (strcmp(p->key, "T") == 0) {
+                        unsigned long long max = 3ULL * project->loop;
+                        r = plugin_parse_ull(p->value, 0, max, &v);
+                        if (r == -EINVAL)
+                                return plugin_fail(err, p->key, -EINVAL,
+                                                   "'%s' is not a whole number (valid: 0..%llu, loop * 3)", p->value,
+                                                   max);
+                        if (r < 0)
+                                return plugin_fail(err, p->key, -EINVAL, "%s is out of range 0..%llu (loop %u * 3)",
+                                                   p->value, max, project->loop);
+                        t->T = (unsigned) v;
+                        have_T = true;
+                } else if (strcmp(p->key, "max_threads") == 0) {
+                        r = plugin_parse_ull(p->value, 1, threads_max, &v);
+                        if (r == -EINVAL)
+                                return plugin_fail(err, p->key, -EINVAL,
+                                                   "'%s' is not a whole number (valid: 1..%u, 2 * CPUs + 1)", p->value,
+                                                   threads_max);
+                        if (r < 0)
+                                return plugin_fail(err, p->key, -EINVAL, "%s is out of range 1..%u (2 * %u CPUs + 1)",
+                                                   p->value, threads_max, ncpus);
+                        t->max_threads = (unsigned) v;
+                } else if (strcmp(p->key, "swap_threshold") == 0) {
+                        r = slide_parse_swap_threshold(p->value, &t->swap_threshold);
+                        if (r == -ERANGE)
+                                return plugin_fail(err, p->key, -EINVAL, "'%s' is out of range 0g..%llug", p->value,
+                                                   SLIDE_SWAP_THRESHOLD_MAX_GIB);
+                        if (r < 0)
+                                return plugin_fail(err, p->key, -EINVAL,
+                                                   "'%s' is not a size in GiB such as 10g or 10G (only the g/G unit, as etmem)",
+                                                   p->value);
+                } else if (strcmp(p->key, "swap_flag") == 0) {
+                        r = plugin_param_bool(p, &t->swap_flag, err);
+                        if (r < 0)
+                                return r;
+                } else
+                        return plugin_unknown_key(p, "task", "T, max_threads, swap_threshold, swap_flag", err);
+        }
+        if (!have_T)
+                return plugin_fail(err, "T", -EINVAL,
+                                   "missing required key 'T' for a slide task (valid: 0..%u, loop * 3)",
+                                   3 * project->loop);
+        return 0;
+}

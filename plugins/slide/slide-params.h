@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The slide engine's configuration keys (etmem README, slide rows) and their checks. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "etmem-plugin.h"
+
+#define SLIDE_SWAP_THRESHOLD_MAX_GIB 1048576ULL /* 1 PiB: far above any machine, still no overflow */
+
+typedef struct SlideTask {
+        unsigned T;               /* cold = accessed in fewer than T of the rounds; 0..loop*3 */
+        unsigned loop;            /* the project's rounds per cycle */
+        unsigned max_threads;     /* 1..2*ncpus+1 */
+        uint64_t swap_threshold;  /* bytes; 0 = not set: no RSS floor */
+        bool swap_flag;           /* page out only memory the process marked */
+        /* the project's keys, taken at fill time (act() is not handed the project) */
+        int sysmem_threshold, swapcache_high_wmark, swapcache_low_wmark;
+} SlideTask;
+
+/* The engine section has no slide-private keys: any key is refused. */
+int slide_parse_engine(const struct etmem_params *params, struct etmem_error *err);
+/* Fills t from the task keys; ncpus bounds max_threads. */
+int slide_parse_task(const struct etmem_project_info *project, const struct etmem_params *params,
+                     unsigned ncpus, SlideTask *t, struct etmem_error *err);
+/* "10g" / "10G" -> bytes (only g/G, as etmem). */
+int slide_parse_swap_threshold(const char *s, uint64_t *ret);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The slide engine's key checks: every key's range and the messages naming it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "slide-params.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                   \
+        do {                                                                               \
+                if (!(cond)) {                                                             \
+                        fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
+                        fprintf(stderr, __VA_ARGS__);                                      \
+                        fputc('\n', stderr);                                               \
+                        failures++;                                                        \
+                }                                                                          \
+        } while (0)
+
+static const struct etmem_project_info project = {
+        .name = "p", .loop = 3, .interval = 1, .sleep = 1,
+        .sysmem_threshold = 50, .swapcache_high_wmark = 5, .swapcache_low_wmark = 3,
+};
+
+/* Parses "k=v" pairs; returns r and leaves the error in *err. */
+static int parse(SlideTask *t, struct etmem_error *err, unsigned ncpus, size_t n, const char *const *kv) {
+        struct etmem_param p[8];
+        char buf[8][64];
+        for (size_t i = 0; i < n; i++) {
+                snprintf(buf[i], sizeof buf[i], "%s", kv[i]);
+                char *eq = strchr(buf[i], '=');
+                *eq = 0;
+                p[i] = (struct etmem_param) { buf[i], eq + 1 };
+        }
+        memset(err, 0, sizeof *err);
+        return slide_parse_task(&project, &(struct etmem_params) { n, p }, ncpus, t, err);
+}
+
+#define PARSE(t, err, ncpus, ...)                                                                   \
+        parse(t, err, ncpus, sizeof((const char *[]) { __VA_ARGS__ }) / sizeof(const char *),     \
+              (const char *const[]) { __VA_ARGS__ })
+
+static void expect_error(int r, const struct etmem_error *err, const char *key, const char *needle) {
+        CHECK(r == -22, "r=%d for key %s", r, key);
+        CHECK(strcmp(err->key, key) == 0, "err->key '%s', want '%s'", err->key, key);
+        CHECK(strstr(err->message, needle) != NULL, "message '%s' lacks '%s'", err->message, needle);
+}
+
+int main(void) {
+        SlideTask t;
+        struct etmem_error err;
+        uint64_t b;
+        int r;
+
+        r = PARSE(&t, &err, 2, "T=1");
+        CHECK(r == 0 && t.T == 1 && t.max_threads == 1 && t.swap_threshold == 0 && !t.swap_flag, "defaults");
+        CHECK(t.sysmem_threshold == 50 && t.swapcache_high_wmark == 5 && t.swapcache_low_wmark == 3 && t.loop == 3,
+              "project keys copied");
+
+        r = PARSE(&t, &err, 2, "T=9", "max_threads=5", "swap_threshold=10g", "swap_flag=yes");
+        CHECK(r == 0 && t.T == 9 && t.max_threads == 5 && t.swap_threshold == (10ULL << 30) && t.swap_flag,
+              "all keys: r=%d %s", r, err.message);
+        r = PARSE(&t, &err, 2, "T=0", "swap_threshold=3G", "swap_flag=no");
+        CHECK(r == 0 && t.T == 0 && t.swap_threshold == (3ULL << 30) && !t.swap_flag, "T=0, G unit");
+
+        expect_error(PARSE(&t, &err, 2, "T=10"), &err, "T", "0..9");
+        expect_error(PARSE(&t, &err, 2, "T=-1"), &err, "T", "not a whole number");
+        expect_error(PARSE(&t, &err, 2, "T=1x"), &err, "T", "not a whole number");
+        expect_error(PARSE(&t, &err, 2, "max_threads=1"), &err, "T", "missing required key 'T'");
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=0"), &err, "max_threads", "1..5");
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=6"), &err, "max_threads", "out of range 1..5");
+        expect_error(PARSE(&t, &err, 8, "T=1", "max_threads=18"), &err, "max_threads", "1..17");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=10m"), &err, "swap_threshold", "only the g/G unit");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=10"), &err, "swap_threshold", "10g");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=g"), &err, "swap_threshold", "10g");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=-1g"), &err, "swap_threshold", "out of range");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=99999999999g"), &err, "swap_threshold",
+                     "out of range");
+        expect_error(PARSE(&t, &err, 2, "T=1", "swap_flag=true"), &err, "swap_flag", "yes, no");
+        expect_error(PARSE(&t, &err, 2, "T=1", "hot_threshold=3"), &err, "hot_threshold", "unknown key");
+
+        CHECK(slide_parse_swap_threshold("0g", &b) == 0 && b == 0, "0g");
+        CHECK(slide_parse_swap_threshold("1048576G", &b) == 0 && b == 1048576ULL << 30, "max");
+        CHECK(slide_parse_swap_threshold("1048577G", &b) < 0, "over max");
+        CHECK(slide_parse_swap_threshold("1.5g", &b) < 0, "fraction");
+
+        struct etmem_param ep = { "loop", "3" };
+        r = slide_parse_engine(&(struct etmem_params) { 1, &ep }, &err);
+        CHECK(r == -22 && strcmp(err.key, "loop") == 0 && strstr(err.message, "no engine keys"), "engine key: %s",
+              err.message);
+        CHECK(slide_parse_engine(&(struct etmem_params) { 0, NULL }, &err) == 0, "empty engine section");
+
+        if (failures) {
+                printf("test-slide-params: %d check(s) failed\n", failures);
+                return 1;
+        }
+        printf("test-slide-params: all checks passed\n");
+        return 0;
+}
