@@ -115,9 +115,12 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", e->project->name, "engine", e->name, "task", name),
+                          error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
 
         for (char **p = params; *p; p++)
                 n++;
@@ -144,9 +147,12 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", e->project->name, "engine", e->name, "task", name),
+                          error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         /* look up only after authorization: the tree may have changed meanwhile */
         t = engine_find_task(e, name);
         if (!t)
@@ -178,10 +184,15 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         /* Engine commands may read other processes' page maps: manage, not inspect. */
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
-                return r;
         task_name = params_get(args, "task");
+        r = bus_authorize(msg, ACTION_MANAGE,
+                          task_name ? BUS_DETAILS("project", e->project->name, "engine", e->name, "task", task_name)
+                                    : BUS_DETAILS("project", e->project->name, "engine", e->name),
+                          error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         if (task_name) {
                 t = engine_find_task(e, task_name);
                 if (!t)

@@ -229,9 +229,11 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         for (char **i = params; *i; i++)
                 n++;
         kv = calloc(n + 3, sizeof(char *));
@@ -256,9 +258,11 @@ static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         p = manager_find_project(m, name);
         if (!p)
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' does not exist", name);
@@ -301,9 +305,11 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 return r;
         /* Code runs as root when a third-party engine loads: that needs its own action. */
         thirdparty = !unload && strstr(text, "thirdparty");
-        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL, error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         r = apply_text(m, text, strlen(text), format, source, unload, &paths, error);
         if (r < 0)
                 return r;

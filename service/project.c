@@ -219,9 +219,11 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
         Project *p = userdata;
         int r;
 
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         if (p->state != PROJECT_RUNNING) {
                 r = project_start(p, error);
                 if (r < 0)
@@ -235,9 +237,11 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         Project *p = userdata;
         int r;
 
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         if (p->state != PROJECT_STOPPED) {
                 project_stop(p);
                 log_info("project %s stopped", p->name);
@@ -259,9 +263,12 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, streq(type, "thirdparty") ? ACTION_LOAD_ENGINE : ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, streq(type, "thirdparty") ? ACTION_LOAD_ENGINE : ACTION_MANAGE,
+                          BUS_DETAILS("project", p->name, "engine", type), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         for (char **i = params; *i; i++)
                 n++;
         kv = calloc(n + 5, sizeof(char *));
@@ -287,9 +294,11 @@ static int method_remove_engine(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, error);
-        if (r <= 0)
+        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name, "engine", name), error);
+        if (r < 0)
                 return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         e = project_find_engine(p, name);
         if (!e)
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' has no engine '%s'",

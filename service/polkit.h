@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Asynchronous polkit checks for held method calls (systemd's bus-polkit.c pattern, smaller). */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+/* Default time polkit gets to answer one CheckAuthorization; the environment
+ * variable ETMEM_POLKIT_TIMEOUT (whole seconds, 1..3600) overrides it. */
+#define POLKIT_TIMEOUT_SEC_DEFAULT 25u
+#define POLKIT_TIMEOUT_ENV "ETMEM_POLKIT_TIMEOUT"
+/* Calls held at once waiting for polkit; more are refused (LimitsExceeded). */
+#define POLKIT_PENDING_MAX 1024u
+
+/* True once polkit has answered for m and m is being dispatched a second time. */
+bool polkit_answered(sd_bus_message *m);
+
+/* Asks polkit whether the sender of m may perform action.
+ *
+ * First pass (no answer yet): sends CheckAuthorization asynchronously with the
+ * system-bus-name subject, details (NULL or key, value, ..., NULL) and
+ * AllowUserInteraction when m allows it, holds a reference to m and returns 0.
+ * The method handler must then return 1 without replying: the call stays
+ * unanswered.  When polkit answers, fails or times out, m is put back into the
+ * bus's read queue and its handler runs again from the start.
+ *
+ * Second pass: returns 1 if polkit authorized exactly this action and details
+ * and the caller is still connected, otherwise a negative errno with error set:
+ * AccessDenied (denied, polkit failed, timed out or is missing, or the call
+ * changed), InteractiveAuthorizationRequired (polkit wants a password and m did
+ * not allow interaction). */
+int polkit_check(sd_bus_message *m, const char *action, const char *const *details, sd_bus_error *error);
+
+/* Drops every held call without replying (the event loop's exit does this too). */
+void polkit_flush(void);
+
+/* Number of calls currently held or waiting for their second pass. */
+unsigned polkit_pending(void);
