@@ -8,7 +8,8 @@
 
 #include "etmem-mem.h"
 
-#define MEM_PAGEOUT_DEFAULT_BATCH (64ULL << 20)
+#define MEM_PAGEOUT_DEFAULT_BATCH (64ULL << 20) /* bytes per process_madvise() call */
+#define MEM_PAGEOUT_IOV_BYTES (64ULL << 10)     /* largest iovec: IOV_MAX of them = 64 MiB */
 
 int mem_pageout(pid_t pid, int pidfd, const struct etmem_range *ranges, size_t n,
                 const struct etmem_pageout_opts *opts, struct etmem_pageout_stats *stats);

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pattern.h"
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) {
@@ -52,13 +54,8 @@ static unsigned long parse_ul(const char *s, const char *what, unsigned long max
         return v;
 }
 
-/* Page contents: a header with the page index, then text-like filler (compresses ~3:1,
- * like real heaps; never all-equal, so zram cannot store it as a same-filled page). */
 static void fill_page(uint8_t *p, size_t ps, uint64_t idx) {
-        static const char words[] = "etmem cold page pattern lorem ipsum dolor sit amet ";
-        memcpy(p, &idx, sizeof idx);
-        for (size_t i = sizeof idx; i < ps; i++)
-                p[i] = (uint8_t) (words[(i + idx) % (sizeof words - 1)] ^ ((i * 7 + idx) % 13 == 0 ? idx : 0));
+        hotcold_fill_page(p, ps, idx);
 }
 
 static int check_page(const uint8_t *p, size_t ps, uint64_t idx, uint8_t *scratch) {
