@@ -46,11 +46,12 @@ ERR_PREFIX = 'org.etmem.Error.'
 VOLATILE = frozenset({'Cycles', 'LastError', 'Pids', 'Status', 'PagesScanned', 'PagesHot', 'PagesCold',
                       'BytesPagedOut', 'BytesMigrated', 'LastCycleUsec'})
 
-CALL_TIMEOUT = 20.0      # seconds, any single D-Bus call
+CALL_TIMEOUT = 10.0      # seconds, any single D-Bus call
 START_TIMEOUT = 10.0     # seconds until org.etmem has an owner
-STOP_TIMEOUT = 15.0      # seconds for etmemd to exit on SIGTERM
+STOP_TIMEOUT = 10.0      # seconds for etmemd to exit on SIGTERM
 
 _live = []               # every Popen started here, killed at exit
+_tmpdirs = []            # removed on SIGTERM too
 _live_lock = threading.Lock()
 
 
@@ -73,6 +74,17 @@ def _kill_all():
 
 
 atexit.register(_kill_all)
+
+
+def _on_sigterm(signo, frame):
+    # meson's timeout sends SIGTERM: take our daemons along instead of leaving them behind
+    _kill_all()
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+    os._exit(128 + signo)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def require_build():
@@ -174,6 +186,7 @@ class PrivateBus:
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='etmem-bus-')
+        _tmpdirs.append(self.dir)
         self.socket = os.path.join(self.dir, 'sock')
         self.address = 'unix:path=' + self.socket
         self.proc = None
@@ -456,6 +469,7 @@ class EtmemTestCase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix='etmem-test-')
+        _tmpdirs.append(self.tmp)
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self.daemons = []
         self.daemon = self.new_daemon(args=self.daemon_args) if self.start_daemon_in_setup else None
@@ -470,14 +484,22 @@ class EtmemTestCase(unittest.TestCase):
         return d
 
     def _reap(self, d):
-        """Stops d; fails the test if it died by itself (crash, sanitizer report) or
-        does not exit 0 on SIGTERM.  Our own SIGKILLs are fine."""
+        """Stops d; fails the test if it died by itself (crash), logged a sanitizer
+        report, or does not exit 0 on SIGTERM.  Our own SIGKILLs are fine."""
         if d.proc is None:
             return
         died = d.proc.poll()
         status = d.stop() if died is None else died
         if d.alive():
             d.kill()
+        try:
+            with open(d.log_path, errors='replace') as f:
+                log = f.read()
+        except OSError:
+            log = ''
+        for marker in ('runtime error:', 'ERROR: AddressSanitizer', 'ERROR: LeakSanitizer'):
+            if marker in log:
+                self.fail('etmemd reported a sanitizer error (%r):\n%s' % (marker, d.log_tail(80)))
         if status not in (0, -signal.SIGKILL):
             self.fail('etmemd %s with status %s:\n%s' % ('exited during the test' if died is not None
                                                           else 'did not exit cleanly on SIGTERM', status,

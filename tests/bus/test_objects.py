@@ -18,7 +18,7 @@ from etmem_fixture import (ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, OM_IFACE, 
 class TestObjects(EtmemTestCase):
 
     def busctl(self, *args):
-        r = subprocess.run(['busctl', '--address=' + self.bus.address] + list(args), capture_output=True, text=True,
+        r = subprocess.run(['busctl', '--timeout=10', '--address=' + self.bus.address] + list(args), capture_output=True, text=True,
                            timeout=30, stdin=subprocess.DEVNULL)
         self.assertEqual(r.returncode, 0, 'busctl %s failed: %s' % (' '.join(args), r.stderr))
         return r.stdout
