@@ -35,8 +35,17 @@
 #define AGGR_US 100000ULL
 #define UPDATE_US 1000000ULL
 
-/* Not a mutex: open and close may run on different worker threads. */
+/* Not a mutex: open and close may run on different worker threads.  The probe takes
+ * it too, so it never creates/removes kdamond directories under a running tracker. */
 static atomic_bool damon_in_use;
+
+bool tracker_damon_claim(void) {
+        return !atomic_exchange(&damon_in_use, true);
+}
+
+void tracker_damon_release(void) {
+        atomic_store(&damon_in_use, false);
+}
 
 typedef struct Damon {
         uint64_t last_usec;
@@ -104,18 +113,18 @@ static int damon_open(MemTracker *t) {
 
         if (access(DAMON_ADMIN "/kdamonds/nr_kdamonds", W_OK) < 0)
                 return -EOPNOTSUPP;
-        if (atomic_exchange(&damon_in_use, true))
+        if (!tracker_damon_claim())
                 return -EBUSY; /* another of our trackers holds the one kdamond */
         r = sysfs_read_uint(DAMON_ADMIN "/kdamonds/nr_kdamonds", &n);
         if (r >= 0 && n > 0)
                 r = -EBUSY; /* someone else's kdamonds: never touch them */
         if (r < 0) {
-                atomic_store(&damon_in_use, false);
+                tracker_damon_release();
                 return r;
         }
         Damon *d = calloc(1, sizeof *d);
         if (!d) {
-                atomic_store(&damon_in_use, false);
+                tracker_damon_release();
                 return -ENOMEM;
         }
         r = damon_setup(t->pid);
@@ -125,7 +134,7 @@ static int damon_open(MemTracker *t) {
         if (r < 0) {
                 damon_teardown();
                 free(d);
-                atomic_store(&damon_in_use, false);
+                tracker_damon_release();
                 /* no vaddr operations, or an older sysfs layout: let the next tracker try */
                 return r == -ESRCH || r == -ENOMEM ? r : -EOPNOTSUPP;
         }
@@ -230,7 +239,7 @@ static void damon_close(MemTracker *t) {
         damon_teardown();
         free(t->priv);
         t->priv = NULL;
-        atomic_store(&damon_in_use, false);
+        tracker_damon_release();
 }
 
 const MemTrackerOps mem_tracker_damon_ops = {

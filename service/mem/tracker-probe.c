@@ -59,15 +59,31 @@ static bool word_in(const char *list, const char *word) {
         return false;
 }
 
+static int damon_probe_claimed(char *detail, size_t size);
+
 int tracker_damon_probe(char *detail, size_t size) {
-        char ops[256] = "", nr[32] = "";
-        unsigned n_kdamonds;
         int r;
 
         if (access(DAMON_ADMIN "/kdamonds/nr_kdamonds", F_OK) < 0) {
                 snprintf(detail, size, "unavailable: %s missing (kernel without CONFIG_DAMON_SYSFS)", DAMON_ADMIN);
                 return 0;
         }
+        /* Our own DAMON tracker owns the sysfs tree right now: it works, and the probe
+         * must not create or remove kdamond directories under it. */
+        if (!tracker_damon_claim()) {
+                snprintf(detail, size, "available (vaddr region sampling; in use by etmemd)");
+                return 1;
+        }
+        r = damon_probe_claimed(detail, size);
+        tracker_damon_release();
+        return r;
+}
+
+static int damon_probe_claimed(char *detail, size_t size) {
+        char ops[256] = "", nr[32] = "";
+        unsigned n_kdamonds;
+        int r;
+
         r = sysfs_read_uint(DAMON_ADMIN "/kdamonds/nr_kdamonds", &n_kdamonds);
         if (r < 0) {
                 snprintf(detail, size, "unavailable: cannot read %s/kdamonds/nr_kdamonds: %s", DAMON_ADMIN,

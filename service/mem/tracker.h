@@ -79,6 +79,10 @@ int tracker_damon_probe(char *detail, size_t size);
 int tracker_page_idle_probe(char *detail, size_t size);
 int tracker_clear_refs_probe(char *detail, size_t size);
 
+/* The one DAMON session etmemd runs at a time (tracker or probe). */
+bool tracker_damon_claim(void);
+void tracker_damon_release(void);
+
 /* kind NULL: best available with fallback; else exactly that kind. */
 int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret);
 int mem_tracker_scan(MemTracker *t, unsigned round);
