@@ -34,7 +34,9 @@ static void help(void) {
                "                            (default %s)\n"
                "     --max-objects=N        Limit on projects + engines + tasks, 1..1000000 (default %u)\n"
                "  -s --socket=NAME          Accepted for etmem compatibility and ignored\n"
-               "  -m --mode-systemctl       Accepted for etmem compatibility and ignored (never forks)\n",
+               "  -m --mode-systemctl       Accepted for etmem compatibility and ignored (never forks)\n"
+               "\nEnvironment:\n"
+               "  ETMEM_POLKIT_TIMEOUT=1..3600  seconds polkit may take per check (default 25)\n",
                ETMEM_STATE_DIR, ETMEM_ENGINES_DIR, ETMEM_THIRDPARTY_DIR, DEFAULT_MAX_OBJECTS);
 }
 

@@ -358,13 +358,23 @@ static int property_get_engine_types(sd_bus *bus, const char *path, const char *
 
 static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        _cleanup_strv_free_ char **kv = NULL;
+        /* Probing reads sysfs and may briefly create a kdamond: once per few seconds is plenty. */
+        static char **cache = NULL;
+        static uint64_t cached_at = 0;
+        uint64_t now = 0;
         int r;
 
-        r = mem_kernel_features(&kv);
-        if (r < 0)
-                return r;
-        return bus_append_params(reply, kv);
+        (void) sd_event_now(((Manager *) userdata)->event, CLOCK_MONOTONIC, &now);
+        if (!cache || now - cached_at > 5 * 1000000u) {
+                char **kv = NULL;
+                r = mem_kernel_features(&kv);
+                if (r < 0)
+                        return r;
+                strv_free(cache);
+                cache = kv;
+                cached_at = now;
+        }
+        return bus_append_params(reply, cache);
 }
 
 static int property_get_count(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -342,7 +342,7 @@ const sd_bus_vtable project_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SwapcacheLowWmark", "i", NULL, offsetof(Project, swapcache_low_wmark),
                         SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Cycles", "t", property_get_cycles, 0, 0),
+        SD_BUS_PROPERTY("Cycles", "t", property_get_cycles, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddEngine", SD_BUS_ARGS("s", type, "a{sv}", params), SD_BUS_RESULT("o", engine),

@@ -80,6 +80,19 @@ static void keep_aside(Manager *m, const char *suffix) {
                 log_warning("kept the state file as %s", to);
 }
 
+/* A write killed before its rename leaves .state.json.XXXXXX behind; those were never the state. */
+static void remove_stale_temp_files(const char *dir) {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, "." STATE_FILE ".", STRLEN("." STATE_FILE ".")) == 0 &&
+                    unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        log_info("removed %s/%s, left by an interrupted state write", dir, de->d_name);
+}
+
 int state_restore(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *path = NULL;
@@ -91,6 +104,7 @@ int state_restore(Manager *m) {
                 return 0;
         if (asprintf(&path, "%s/%s", m->state_dir, STATE_FILE) < 0)
                 return -ENOMEM;
+        remove_stale_temp_files(m->state_dir);
         if (access(path, F_OK) < 0)
                 return 0;
         r = config_parse_file(path, CONFIG_FORMAT_JSON, &c, &ce);
