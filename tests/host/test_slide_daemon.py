@@ -119,6 +119,49 @@ class TestSlideDaemon(SlideTestCase):
         self.gate('swapth', {}, {'swap_threshold': '10g'}, 'swap_threshold')
 
 
+    # ---- line 4 ----
+
+    def test_stop_pageout(self):
+        w = self.hotcold(1024, 16)
+        cold_kib = w.cold_pages * w.page_size // 1024
+        pp, tp = self.slide_project('big', w.pid, loop=2, interval=1, sleep=1)
+        self.call(pp, PROJECT_IFACE, 'Start')
+        # Cycle 2 pages the 1 GiB out; the counters are published only at the end of a
+        # cycle, so the page-out in progress is seen in hotcold's VmSwap (cheap to poll).
+        deadline = time.monotonic() + 60
+        while True:
+            swap_kib = w.status_kib('VmSwap')
+            if swap_kib >= 16 * 1024:
+                break
+            self.assertLess(time.monotonic(), deadline, 'no page-out began within 60 s: %s' % self.task(tp))
+            time.sleep(0.005)
+        t0 = time.monotonic()
+        self.call(pp, PROJECT_IFACE, 'Stop')
+        took = time.monotonic() - t0
+        state = self.prop(pp, PROJECT_IFACE, 'State')
+        at_stop = w.status_kib('VmSwap')
+        print('Stop called with %.1f MiB of %.0f MiB paged out; it returned in %.1f ms, State %s'
+              % (swap_kib / 1024, cold_kib / 1024, took * 1000, state))
+        self.assertLess(took, 1.0, 'Stop took %.3f s during a page-out' % took)
+        self.assertEqual(state, 'stopped')
+        # The stop must have interrupted the page-out, or this did not measure anything.
+        self.assertLess(at_stop, cold_kib * 0.9, 'the page-out had finished before Stop; nothing was measured')
+
+        # Stop does not wait for the worker; it sees the cancel before its next batch
+        # (<= 64 MiB, docs/engines.md), and then no more pages leave.
+        time.sleep(1.0)
+        later = w.status_kib('VmSwap')
+        time.sleep(1.0)
+        final = w.status_kib('VmSwap')
+        p = self.wait_task(tp, lambda p: p['Status'].startswith('stopped'), 5, 'Status "stopped: ..."')
+        print('VmSwap: %.1f MiB at Stop, %.1f MiB 1 s later, %.1f MiB 2 s later; Status: %s'
+              % (at_stop / 1024, later / 1024, final / 1024, p['Status']))
+        self.assertEqual(final, later, 'pages still leaving RAM 1 s after Stop')
+        self.assertLessEqual(final - at_stop, 64 * 1024 + 1024, 'more than one batch paged out after Stop')
+        self.assertEqual(self.prop(pp, PROJECT_IFACE, 'State'), 'stopped')
+        self.assertEqual(w.stop(), 0, 'hotcold found its cold data changed after the interrupted page-out')
+
+
 if __name__ == '__main__':
     require_root_and_swap()
     main()
