@@ -18,6 +18,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'bus'))
 import etmem_fixture  # noqa: E402
+# re-exported for the test files: PROJECT_IFACE, main, project_path, task_path
 from etmem_fixture import (PROJECT_IFACE, TASK_IFACE, EtmemTestCase, PrivateBus, _track,  # noqa: E402,F401
                            main, project_path, task_path)
 
@@ -149,6 +150,20 @@ class Hotcold:
         self.proc.wait(10)
 
 
+def start_with_pid(pid, start, attempts=50):
+    """Starts a process (start() returns its Hotcold) so that it gets `pid`: the
+    kernel gives the next fork ns_last_pid + 1 (root, our pid namespace).  Another
+    fork on the machine may come in between; retried.  None if pid could not be had."""
+    for _ in range(attempts):
+        with open('/proc/sys/kernel/ns_last_pid', 'w') as f:
+            f.write(str(pid - 1))
+        w = start()
+        if w.pid == pid:
+            return w
+        w.kill()
+    return None
+
+
 def pct(part, whole):
     return 100.0 * part / whole if whole else 0.0
 
@@ -169,10 +184,10 @@ class SlideTestCase(EtmemTestCase):
             raise RuntimeError('HOTCOLD=%r is not an executable; run through `meson test --suite host`' % HOTCOLD)
         cls.bus = PrivateBus().start()
 
-    def hotcold(self, cold_mib, hot_mib, **kw):
+    def hotcold(self, cold_mib, hot_mib, ready=True, **kw):
         w = Hotcold(self.tmp, cold_mib, hot_mib, **kw)
         self.addCleanup(w.kill)
-        return w.wait_ready()
+        return w.wait_ready() if ready else w
 
     def slide_project(self, name, pid_or_name, type_='pid', loop=3, interval=1, sleep=1, task_params=None,
                       **project_opts):

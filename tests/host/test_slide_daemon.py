@@ -20,7 +20,22 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from slide_e2e import (COUNTERS, HOTCOLD, MiB, PROJECT_IFACE, SlideTestCase, main, pct,  # noqa: E402
-                       require_root_and_swap)
+                       require_root_and_swap, start_with_pid)
+
+
+def w_swapped(w):
+    """Share of w's cold pages that are swapped (0..1)."""
+    pages, swapped, _ = w.pagemap(w.cold)
+    return swapped / pages
+
+
+def overlap_pages(a, b, page_size):
+    """Pages of spans a that lie inside spans b."""
+    return sum(max(0, min(ae, be) - max(a_s, bs)) for a_s, ae in a for bs, be in b) // page_size
+
+
+def spans_hex(spans):
+    return ' '.join('%x-%x' % s for s in spans)
 
 
 def delta(after, before):
@@ -160,6 +175,109 @@ class TestSlideDaemon(SlideTestCase):
         self.assertLessEqual(final - at_stop, 64 * 1024 + 1024, 'more than one batch paged out after Stop')
         self.assertEqual(self.prop(pp, PROJECT_IFACE, 'State'), 'stopped')
         self.assertEqual(w.stop(), 0, 'hotcold found its cold data changed after the interrupted page-out')
+
+
+    # ---- line 3 ----
+
+    def test_name_task(self):
+        # A copy of hotcold under a name of our own: a type=name task takes every process
+        # of that comm, and other host tests may run hotcold processes meanwhile.
+        name = 'hcold-' + uuid.uuid4().hex[:6]
+        exe = os.path.join(self.tmp, name)
+        shutil.copy(HOTCOLD, exe)
+        a = self.hotcold(128, 32, exe=exe)
+        pp, tp = self.slide_project('byname', name, type_='name', loop=3, interval=1, sleep=1)
+        self.call(pp, PROJECT_IFACE, 'Start')
+        t0 = time.monotonic()
+        p = self.wait_task(tp, lambda p: w_swapped(a) >= 0.9, 60, 'the first process (%d) to be tiered' % a.pid)
+        pages, swapped, _ = a.pagemap(a.cold)
+        print('%s pid %d: %.1f %% of its cold pages swapped after %.1f s, %d cycles, Pids %s'
+              % (name, a.pid, pct(swapped, pages), time.monotonic() - t0, p['Cycles'], p['Pids']))
+        self.assertEqual(p['Pids'], [a.pid])
+        self.assertEqual(a.stop(), 0, 'hotcold found its cold data changed after the page-out')
+
+        b = self.hotcold(128, 32, exe=exe)
+        t1 = time.monotonic()
+        p = self.wait_task(tp, lambda p: p['Pids'] == [b.pid], 30, 'Task1.Pids to show the new pid %d' % b.pid)
+        print('new %s pid %d: in Task1.Pids after %.1f s (cycle %d)' % (name, b.pid, time.monotonic() - t1,
+                                                                       p['Cycles']))
+        p = self.wait_task(tp, lambda p: w_swapped(b) >= 0.9, 60, 'the new process (%d) to be tiered' % b.pid)
+        pages, swapped, _ = b.pagemap(b.cold)
+        hpages, _, hpresent = b.pagemap(b.hot)
+        print('new %s pid %d: %.1f %% of its cold pages swapped, %.1f %% of its hot pages present, '
+              '%.1f s after it started (cycle %d); Status: %s'
+              % (name, b.pid, pct(swapped, pages), pct(hpresent, hpages), time.monotonic() - t1, p['Cycles'],
+                 p['Status']))
+        self.assertEqual(p['Pids'], [b.pid])
+        self.assertGreaterEqual(pct(hpresent, hpages), 95.0)
+        self.call(pp, PROJECT_IFACE, 'Stop')
+        self.assertEqual(b.stop(), 0)
+
+    def test_pid_reuse(self):
+        """The race the pidfd guards: a target is resolved and scanned, dies, and an
+        unrelated process gets its pid before the cycle's act.  Nothing of the new
+        process may be touched in that cycle.
+
+        loop=3 interval=2 sleep=1: a cycle resolves at R, scans at R, R+2, R+4 and acts
+        right after.  Cycle 1 ends at E (seen within ~50 ms), so cycle 2 resolves at
+        E+1 and scans at E+1, E+3, E+5.  The target is killed at E+4 (after two scans of
+        cycle 2; 1 s margin each way) and a new hotcold is started with its pid at once.
+        Both run without ASLR (setarch -R), so the new process's memory lies at the very
+        addresses the old target's cold ranges had: an act by pid number, or a scan's
+        clear_refs written by number, would hit it."""
+        norand = ['setarch', '-R']
+        old = self.hotcold(64, 16, prefix=norand)
+        pp, tp = self.slide_project('reuse', old.pid, loop=3, interval=2, sleep=1)
+        self.call(pp, PROJECT_IFACE, 'Start')
+        c1 = self.wait_cycles(tp, 1)
+        e = time.monotonic()
+        self.assertEqual(c1['Cycles'], 1)
+        time.sleep(4.0)
+        self.assertEqual(self.task(tp)['Cycles'], 1, 'cycle 2 ended before the kill; the timing is off')
+        pid = old.pid
+        old.kill()
+        new = start_with_pid(pid, lambda: self.hotcold(64, 16, prefix=norand, ready=False))
+        self.assertIsNotNone(new, 'could not start a process with pid %d (ns_last_pid)' % pid)
+        new.wait_ready()
+        t_ready = time.monotonic() - e
+        covered = overlap_pages(old.cold, new.cold + new.hot, new.page_size)
+        print('old target pid %d killed at E+%.2f s; new unrelated hotcold got pid %d, ready at E+%.2f s; '
+              'its memory covers %d of the old target\'s %d cold pages (old cold %s, new cold %s)'
+              % (pid, 4.0, new.pid, t_ready, covered, old.cold_pages, spans_hex(old.cold), spans_hex(new.cold)))
+        # (a few pages of shift between the two layouts happen even without ASLR)
+        self.assertGreaterEqual(covered, old.cold_pages * 0.9, 'setarch -R should give both a similar layout')
+        self.assertEqual(self.task(tp)['Cycles'], 1, 'cycle 2 ended before the new process was ready')
+
+        c2 = self.wait_cycles(tp, 2)
+        pages, swapped, present = new.pagemap(new.cold + new.hot)
+        print('cycle 2 (the race) ended at E+%.2f s: new pid %d has %d of %d pages present, %d swapped, '
+              'VmSwap %d KiB; cycle 2 BytesPagedOut %d; Status: %r; LastError: %r'
+              % (time.monotonic() - e, new.pid, present, pages, swapped, new.status_kib('VmSwap'),
+                 c2['BytesPagedOut'] - c1['BytesPagedOut'], c2['Status'], c2['LastError']))
+        self.assertEqual(c2['Cycles'], 2)
+        self.assertEqual(swapped, 0, 'etmemd paged out memory of pid %d\'s new, unrelated process' % pid)
+        self.assertEqual(new.status_kib('VmSwap'), 0, 'the new process has swapped memory')
+        self.assertEqual(present, pages)
+        self.assertEqual(c2['BytesPagedOut'], c1['BytesPagedOut'], 'cycle 2 paged something out')
+
+        # Cycle 3 resolves pid N afresh (type=pid names a number, as in etmem) and finds the
+        # new process; it is that process's warm-up, so still nothing may be swapped.  Had
+        # cycle 2's last scan reset the new process's accessed bits (clear_refs by number),
+        # cycle 3 would see its cold range as cold and page it out.
+        c3 = self.wait_cycles(tp, 3)
+        _, swapped3, _ = new.pagemap(new.cold + new.hot)
+        # Cycle 4 pages it out: the new process is now this task's target by design; this
+        # shows the 0 above is the pidfd guard and not memory that cannot be paged out.
+        c4 = self.wait_cycles(tp, 4)
+        cpages, swapped4, _ = new.pagemap(new.cold)
+        print('cycle 3 (resolves the new process, warm-up): %d pages swapped, Pids %s; '
+              'cycle 4 (control, new process is now the target): %.1f %% of its cold pages swapped; Status: %s'
+              % (swapped3, c3['Pids'], pct(swapped4, cpages), c4['Status']))
+        self.assertEqual(swapped3, 0, 'cycle 3 paged out the new process: did cycle 2 clear its accessed bits?')
+        self.assertEqual(c3['Pids'], [pid])
+        self.assertGreaterEqual(pct(swapped4, cpages), 90.0, 'control: the new process is pageable')
+        self.call(pp, PROJECT_IFACE, 'Stop')
+        self.assertEqual(new.stop(), 0)
 
 
 if __name__ == '__main__':
