@@ -159,25 +159,29 @@ def unwrap_busctl(v):
 
 # ---- the private bus ----
 
+BUS_CONF_IN = os.environ.get('BUS_CONF_IN', os.path.join(HERE, '..', '..', 'tools', 'private-bus.conf.in'))
+BUS_POLICY = os.environ.get('BUS_POLICY', os.path.join(DBUS_XML_DIR, 'org.etmem.conf'))
+
+
 def write_bus_config(directory, socket_path):
-    """The one place the bus configuration is written.  A permissive policy for
-    now; the real dbus/org.etmem.conf policy will be included here later."""
+    """The one place the bus configuration is written: tools/private-bus.conf.in
+    (Debian's system-bus defaults) with @SOCKET@ and @POLICY@ filled in, so the
+    suite runs under the real dbus/org.etmem.conf, as tools/demo.sh does."""
+    with open(BUS_CONF_IN) as f:
+        text = f.read()
+    text = text.replace('@SOCKET@', socket_path).replace('@POLICY@', os.path.abspath(BUS_POLICY))
+    if os.geteuid() != 0:
+        # Run by a normal user, etmemd and the tests run as that user: it stands in for
+        # root, with root's rights from org.etmem.conf and private-bus.conf.in, nothing more.
+        text = text.replace('</busconfig>', '''  <policy user="%d">
+    <allow own="org.etmem"/>
+    <allow send_destination="org.etmem"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+</busconfig>''' % os.geteuid())
     conf = os.path.join(directory, 'bus.conf')
     with open(conf, 'w') as f:
-        f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-''' % socket_path)
+        f.write(text)
     return conf
 
 
