@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later WITH Linux-syscall-note */
 /*
  * etmem_scan: user-space interface of the page-table access-bit scanner
- * (PROPOSAL — the module is a later piece of work; etmemd's kmod tracker
- * speaks this and reports "unavailable" while /dev/etmem_scan is missing).
+ * (kmod/etmem_scan.c; docs/kmod.md).  etmemd's kmod tracker speaks this and
+ * reports "unavailable" while /dev/etmem_scan is missing.  Both open() and
+ * ATTACH need CAP_SYS_ADMIN.
  *
  * Out-of-tree modules cannot add files under /proc/PID, so the scanner is a
  * misc device.  One open file = one scan session of one process:
@@ -23,6 +24,21 @@
  * for them), so each read of a round sees accesses since the previous round.
  * read() stops early at a buffer boundary without splitting a SET_HVA record;
  * -ESRCH once the process has exited.
+ *
+ * Rules of the stream (the golden test in tests/vm checks them):
+ *   - Memory of VM_IO / VM_PFNMAP / VM_MIXEDMAP / hugetlb VMAs, gaps between
+ *     VMAs, and ranges without a PUD/P4D/PGD table are not reported: the next
+ *     run starts with a SET_HVA.
+ *   - Within a VMA, a missing PTE table is PMD_HOLE (aligned 2 MiB) or PTE_HOLE
+ *     (the part of a 2 MiB cut by the VMA or range); a not-present PTE (never
+ *     touched, swapped out, migrating) is PTE_HOLE.
+ *   - A PTE table whose 512 entries are all present and not accessed is one
+ *     PMD_IDLE_PTES; otherwise each page is PTE_ACCESSED / PTE_IDLE (or
+ *     PTE_DIRTY = accessed and dirty, with ETMEM_SCAN_DIRTY).
+ *   - A PMD-mapped THP is one PMD_ACCESSED / PMD_IDLE / PMD_DIRTY unit; cut by
+ *     the range, its pages are reported one by one with the PMD's bit.
+ *   - read() needs count >= ETMEM_SCAN_MIN_READ (else -EINVAL) and returns at
+ *     most 64 KiB; -EINVAL before ATTACH.
  */
 #pragma once
 
@@ -31,6 +47,7 @@
 
 #define ETMEM_SCAN_DEVICE      "/dev/etmem_scan"
 #define ETMEM_SCAN_ABI_VERSION 1
+#define ETMEM_SCAN_MIN_READ    64
 
 enum etmem_scan_page_type {
         ETMEM_PTE_ACCESSED = 0,  /* 4 KiB page, accessed */
