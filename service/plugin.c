@@ -55,6 +55,7 @@ Plugin *plugin_unref(Plugin *p) {
                 dlclose(p->dl);
         if (p->fd >= 0)
                 close(p->fd);
+        plugin_unref(p->shares);
         free(p->type);
         free(p->path);
         free(p);
@@ -169,27 +170,51 @@ int plugin_open_trusted(const char *path, const char *allowed_dir, int *ret_fd, 
         return 0;
 }
 
-/* dlopen through /proc/self/fd so the file we checked is the file we load. */
-static int load_from_fd(int *fd, const char *path, const char *symbol, bool thirdparty, const char *type,
-                        Plugin **ret, char **error) {
+/* dlopen through /proc/self/fd so the file we checked is the file we load.
+ *
+ * glibc recognises loaded objects by name and by file: a second dlopen of a file that
+ * is already loaded, under a new name, returns the old handle and keeps the new name
+ * as an alias for as long as the object stays loaded.  So a file that is already
+ * loaded is opened again under the name it was loaded with (never adding an alias),
+ * and a refused library that stays loaded anyway keeps its fd, so no later library
+ * can get that /proc/self/fd/N name. */
+static int load_from_fd(Plugin *cache, int *fd, const char *path, const char *symbol, bool thirdparty,
+                        const char *type, Plugin **ret, char **error) {
         char fdpath[64];
         _cleanup_free_ Plugin *p = NULL;
         const struct etmem_engine_ops *ops;
+        struct stat st;
+        Plugin *same = NULL;
         void *dl;
         int r;
 
-        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", *fd);
+        if (fstat(*fd, &st) < 0)
+                return set_error(error, -errno, "library %s: %m", path);
+        for (Plugin *c = cache; c; c = c->next)
+                if (c->fd >= 0 && c->dev == st.st_dev && c->ino == st.st_ino) {
+                        same = c;
+                        break;
+                }
+        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", same ? same->fd : *fd);
         dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
         if (!dl)
                 return set_error(error, -ELIBBAD, "cannot load %s: %s", path, dlerror());
         ops = dlsym(dl, symbol);
-        if (!ops) {
-                dlclose(dl);
-                return set_error(error, -ELIBBAD, "%s does not export the engine symbol '%s'", path, symbol);
-        }
-        r = plugin_check_ops(ops, path, error);
+        if (!ops)
+                r = set_error(error, -ELIBBAD, "%s does not export the engine symbol '%s'", path, symbol);
+        else
+                r = plugin_check_ops(ops, path, error);
         if (r < 0) {
                 dlclose(dl);
+                if (!same) {
+                        void *still = dlopen(fdpath, RTLD_NOW | RTLD_NOLOAD);
+                        if (still) {
+                                /* cannot be unloaded: its name must stay unique for good */
+                                dlclose(still);
+                                log_warning("%s stays loaded after being refused; keeping fd %d open", path, *fd);
+                                (void) TAKE_FD(*fd);
+                        }
+                }
                 return r;
         }
         p = calloc(1, sizeof *p);
@@ -203,7 +228,11 @@ static int load_from_fd(int *fd, const char *path, const char *symbol, bool thir
         }
         p->n_ref = 1;
         p->dl = dl;
-        p->fd = TAKE_FD(*fd);
+        /* A second load of the same file shares the name of the first: our fd is not needed. */
+        p->fd = same ? -1 : TAKE_FD(*fd);
+        p->shares = plugin_ref(same);
+        p->dev = st.st_dev;
+        p->ino = st.st_ino;
         p->ops = ops;
         p->thirdparty = thirdparty;
         *ret = TAKE_PTR(p);
@@ -251,7 +280,7 @@ int plugin_load_builtin(Plugin **cache, const PluginDirs *dirs, const char *type
                         r = check_file_trust(&st, path, error);
                         if (r < 0)
                                 return r;
-                        r = load_from_fd(&fd, path, ETMEM_ENGINE_OPS_SYMBOL, false, type, &p, error);
+                        r = load_from_fd(*cache, &fd, path, ETMEM_ENGINE_OPS_SYMBOL, false, type, &p, error);
                         if (r < 0)
                                 return r;
                         log_info("loaded engine '%s' from %s (ABI %u.%u)", type, path, p->ops->abi_major,
@@ -285,7 +314,7 @@ int plugin_load_thirdparty(Plugin **cache, const PluginDirs *dirs, const char *l
         r = plugin_open_trusted(libname, dirs->thirdparty_dir, &fd, error);
         if (r < 0)
                 return r;
-        r = load_from_fd(&fd, libname, ops_name, true, key, &p, error);
+        r = load_from_fd(*cache, &fd, libname, ops_name, true, key, &p, error);
         if (r < 0)
                 return r;
         log_info("loaded third-party engine %s from %s", ops_name, libname);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "etmem-plugin.h"
 #include "types.h"
@@ -16,6 +17,9 @@ struct Plugin {
         /* The O_PATH fd it was loaded through stays open while it is loaded: glibc
          * recognises loaded objects by name, and /proc/self/fd/N must not name two. */
         int fd;
+        Plugin *shares; /* a second load of a loaded file uses that plugin's name: keep it open */
+        dev_t dev;      /* the file it was loaded from, to recognise a second load of it */
+        ino_t ino;
         const struct etmem_engine_ops *ops;
         bool thirdparty;
         Plugin *next;   /* manager's cache of loaded plugins */
