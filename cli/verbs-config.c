@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bus-util.h"
+#include "engine-tables.h"
 #include "etmemctl.h"
 #include "json-util.h"
 #include "macro.h"
@@ -211,6 +212,11 @@ int engine_command(Context *ctx, const char *project, const char *engine, const 
         r = sd_bus_message_read_basic(reply, 's', &json);
         if (r < 0)
                 return bus_log_parse_error(r);
+        if (!ctx->json) {
+                r = engine_print_table(cmd, json);
+                if (r != 0)
+                        return r == 1 ? 0 : r;
+        }
         return json_print_text(json, !ctx->json);
 }
 

@@ -107,6 +107,61 @@ struct etmem_procmem { /* /proc/PID/status, in bytes */
 #define ETMEM_PM_FILE    (1ULL << 61) /* file-page or shared-anon */
 #define ETMEM_PM_PFN_MASK ((1ULL << 55) - 1) /* PFN (0 without CAP_SYS_ADMIN) */
 
+/* ---- NUMA topology, placement and migration ---- */
+
+#define ETMEM_NUMA_MAX_NODES 64    /* node ids 0..63: node sets are uint64_t bitmasks */
+#define ETMEM_NUMA_MAX_CPUS 1024   /* CPU ids 0..1023 */
+#define ETMEM_CPU_WORDS (ETMEM_NUMA_MAX_CPUS / 64)
+
+struct etmem_numa_node {
+        int id;
+        uint32_t n_cpus;                         /* CPUs in its cpulist */
+        uint64_t cpus[ETMEM_CPU_WORDS];          /* CPU bitmap from node<N>/cpulist */
+        uint64_t mem_total, mem_free, inactive_file; /* bytes, from node<N>/meminfo */
+        uint8_t distance[ETMEM_NUMA_MAX_NODES];  /* ACPI SLIT row, indexed by node id */
+};
+
+/* One reading of the machine: topology, per-node memory and per-CPU idle time.  CPU
+ * load needs two readings: etmem_mem_services.numa_pick takes the previous and this one. */
+struct etmem_numa_sample {
+        uint64_t time_cs;           /* CLOCK_MONOTONIC in hundredths of a second (numad's unit) */
+        uint32_t n_nodes;           /* nodes[] sorted by id */
+        uint32_t threads_per_core;  /* bits in cpu0/topology/thread_siblings */
+        struct etmem_numa_node nodes[ETMEM_NUMA_MAX_NODES];
+        uint64_t cpu_idle[ETMEM_NUMA_MAX_CPUS]; /* /proc/stat idle ticks (USER_HZ = 100) per CPU */
+};
+
+/* numad's knobs that shape a placement (numad -u, -m, -t, -C, -R). */
+struct etmem_numa_params {
+        unsigned target_utilization;   /* 10..130 %, numad default 85 */
+        unsigned target_memlocality;   /* 50..100 %, numad default 90 */
+        unsigned htt_percent;          /* 0..100: worth of a hyper-thread sibling, default 20 */
+        bool use_inactive_file_cache;  /* count Inactive(file) as free (default yes) */
+        uint64_t reserved_cpus[ETMEM_CPU_WORDS]; /* CPUs never counted nor bound to */
+};
+
+/* A running process being placed (NULL for pre-placement advice, numad -w). */
+struct etmem_numa_process {
+        uint64_t cpus_used;            /* hundredths of a CPU */
+        uint64_t mbs_used;             /* RSS in MiB */
+        uint64_t node_mbs[ETMEM_NUMA_MAX_NODES]; /* MiB on each node (numa_maps) */
+        uint64_t nodes;                /* node set it may use now (Mems_allowed) */
+        bool bound;                    /* we (or someone) bound it before */
+};
+
+struct etmem_hugepages {
+        int node;
+        uint64_t page_size;            /* bytes */
+        uint64_t nr, free, surplus;    /* pages */
+};
+
+struct etmem_move_stats {
+        uint64_t pages_moved;          /* now on the node asked for */
+        uint64_t pages_failed;         /* the kernel refused (busy, pinned, no memory) */
+        uint64_t pages_absent;         /* not present (swapped / unmapped meanwhile) */
+        uint64_t syscalls;
+};
+
 struct etmem_mem_services {
         uint32_t size; /* sizeof(struct etmem_mem_services) of the host */
 
@@ -156,6 +211,43 @@ struct etmem_mem_services {
         int (*pageout_supported)(char *why, size_t size);
         /* 1 if processes can mark memory with PR_SET_VMA_ANON_NAME (CONFIG_ANON_VMA_NAME). */
         int (*anon_names_supported)(void);
+
+        /* ---- appended: NUMA (check ETMEM_MEM_HAS(mem, numa_sample) first) ---- */
+
+        /* Reads topology, node meminfo and per-CPU idle ticks into *ret (about 25 KiB). */
+        int (*numa_sample)(struct etmem_numa_sample *ret);
+        /* numad's pick_numa_nodes(): nodes for `cpus` hundredths of a CPU and `mbs` MiB given two
+         * samples (prev older by >= 0.07 s; CPUs are free by their idle time in between).  proc NULL:
+         * pre-placement advice (numad -w), never an empty set.  With proc: 0 when it already sits on
+         * the chosen nodes with target_memlocality % of its memory there, else 1.  *nodes_ret is a
+         * bitmask of node ids.  assume_enough_cpus: numad's flag (memory alone decides beyond CPUs). */
+        int (*numa_pick)(const struct etmem_numa_sample *prev, const struct etmem_numa_sample *cur,
+                         const struct etmem_numa_params *params, const struct etmem_numa_process *proc,
+                         uint64_t cpus, uint64_t mbs, bool assume_enough_cpus, uint64_t *nodes_ret);
+        /* "0-1,3" from a node or CPU bitmap of `words` 64-bit words (numad's format); 0 or -ENOBUFS. */
+        int (*idlist_format)(const uint64_t *bits, size_t words, char *buf, size_t size);
+        /* Parses "0-3,8" into a bitmap of `words` words; -EINVAL / -ERANGE (id >= words*64). */
+        int (*idlist_parse)(const char *s, uint64_t *bits, size_t words);
+        /* Per-node hugetlb pools (node<N>/hugepages/hugepages-<size>kB). */
+        int (*numa_hugepages)(struct etmem_hugepages *ret, size_t max, size_t *n_ret);
+        /* Bytes of the process on each node, summed from /proc/PID/numa_maps (huge pages at their
+         * size); *interleaved set if some of it has an interleave policy.  bytes[ETMEM_NUMA_MAX_NODES]. */
+        int (*process_node_bytes)(const struct etmem_target *target, uint64_t *bytes, bool *interleaved);
+        /* move_pages(2) with nodes == NULL: status[i] = node of page addrs[i], or -errno (-ENOENT:
+         * not present, -EFAULT: unmapped).  Batched; the pidfd is checked alive before each batch. */
+        int (*page_nodes)(const struct etmem_target *target, const uint64_t *addrs, size_t n, int *status);
+        /* move_pages(2) MPOL_MF_MOVE of addrs[i] to nodes[i] in batches (opts: cancel + batch_bytes;
+         * NULL = 2 MiB batches).  status[i] (may be NULL) = node afterwards or -errno.
+         * Returns 0, -ECANCELED (stats cover what was done), -ESRCH, or -errno. */
+        int (*move_pages)(const struct etmem_target *target, const uint64_t *addrs, const int *nodes, size_t n,
+                          int *status, const struct etmem_pageout_opts *opts, struct etmem_move_stats *stats);
+        /* migrate_pages(2) of the whole process from the `from` node set to the `to` node set;
+         * returns the number of pages that could not be moved, or -errno. */
+        int (*migrate_process)(const struct etmem_target *target, uint64_t from, uint64_t to);
+        /* sched_setaffinity() of every thread (/proc/PID/task/TID) to the CPU bitmap; *threads_ret
+         * counts the threads set.  Threads that exit meanwhile are skipped. */
+        int (*set_affinity)(const struct etmem_target *target, const uint64_t *cpus, size_t words,
+                            unsigned *threads_ret);
 };
 
 #ifdef __cplusplus

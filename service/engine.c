@@ -164,6 +164,44 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+/* Engine1.Command("set", {key: value}) changed settings of a running engine (the plugin
+ * validated and took them): record them in Params, which the state file and ExportConfig
+ * read, so they survive a restart. */
+static int params_merge(char ***params, char **args) {
+        for (char **a = args; a && a[0] && a[1]; a += 2) {
+                char **p = *params;
+                size_t n = 0;
+                bool found = false;
+
+                if (streq(a[0], "task"))
+                        continue;
+                for (; p && p[n]; n += 2)
+                        if (streq(p[n], a[0])) {
+                                char *v = strdup(a[1]);
+                                if (!v)
+                                        return -ENOMEM;
+                                free(p[n + 1]);
+                                p[n + 1] = v;
+                                found = true;
+                                break;
+                        }
+                if (found)
+                        continue;
+                for (n = 0; p && p[n]; n++)
+                        ;
+                p = realloc(p, (n + 3) * sizeof(char *));
+                if (!p)
+                        return -ENOMEM;
+                *params = p;
+                p[n] = strdup(a[0]);
+                p[n + 1] = strdup(a[1]);
+                p[n + 2] = NULL;
+                if (!p[n] || !p[n + 1])
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         const struct etmem_engine_ops *ops = e->impl->plugin->ops;
@@ -219,6 +257,14 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG, "%s %s: %s%s%s", e->name, cmd,
                                          err.key[0] ? err.key : "", err.key[0] ? ": " : "",
                                          err.message[0] ? err.message : strerror(-r));
+        if (streq(cmd, "set")) {
+                r = params_merge(&e->params, args);
+                if (r < 0)
+                        return r;
+                (void) sd_bus_emit_properties_changed(e->project->manager->bus, e->path, "org.etmem.Engine1", "Params",
+                                                      NULL);
+                manager_schedule_save(e->project->manager);
+        }
         return sd_bus_reply_method_return(msg, "s", json ? json : "{}");
 }
 
@@ -239,7 +285,7 @@ const sd_bus_vtable engine_vtable[] = {
         SD_BUS_PROPERTY("Name", "s", NULL, offsetof(Engine, name), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Type", "s", NULL, offsetof(Engine, type), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Project", "s", property_get_project, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Params", "a{ss}", property_get_params, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Params", "a{ss}", property_get_params, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("AddTask", SD_BUS_ARGS("s", name, "a{sv}", params), SD_BUS_RESULT("o", task),
                                 method_add_task, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveTask", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_remove_task,

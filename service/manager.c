@@ -10,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "placement.h"
 #include "project.h"
 #include "scheduler.h"
 #include "state.h"
@@ -42,6 +43,7 @@ Manager *manager_free(Manager *m) {
         for (size_t i = 0; i < m->n_draining; i++)
                 run_unref(m->draining[i]); /* a worker still inside a plugin keeps its own reference */
         free(m->draining);
+        placement_cancel_all();
         plugin_cache_clear(&m->plugins);
         strv_free(m->dirs.engines_dirs);
         free(m->dirs.thirdparty_dir);
@@ -346,6 +348,21 @@ static int method_export_config(sd_bus_message *msg, void *userdata, sd_bus_erro
         return sd_bus_reply_method_return(msg, "s", text);
 }
 
+static int method_get_placement_advice(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        uint32_t cpus;
+        uint64_t mbs;
+        int r;
+
+        r = sd_bus_message_read(msg, "ut", &cpus, &mbs);
+        if (r < 0)
+                return r;
+        /* advice reads only node figures anyone can read in sysfs: inspect, not manage */
+        r = bus_authorize(msg, ACTION_INSPECT, NULL, error);
+        if (r <= 0)
+                return r < 0 ? r : 1; /* 0: held until polkit answers, then dispatched again */
+        return placement_advice_start(userdata, msg, cpus, mbs, error);
+}
+
 static int property_get_engine_types(sd_bus *bus, const char *path, const char *interface, const char *property,
                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -405,6 +422,8 @@ const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("ao", objects), method_unload_config, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ExportConfig", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text),
                                 method_export_config, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetPlacementAdvice", SD_BUS_ARGS("u", cpus, "t", megabytes),
+                                SD_BUS_RESULT("s", nodelist), method_get_placement_advice, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

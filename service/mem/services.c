@@ -5,6 +5,9 @@
 #include <sys/prctl.h>
 
 #include "meminfo.h"
+#include "migrate.h"
+#include "numa-placement.h"
+#include "numa-topology.h"
 #include "pageout.h"
 #include "pagemap.h"
 #include "services.h"
@@ -79,6 +82,38 @@ static int svc_anon_names_supported(void) {
         return cached;
 }
 
+static int svc_process_node_bytes(const struct etmem_target *target, uint64_t *bytes, bool *interleaved) {
+        if (!target || !bytes)
+                return -EINVAL;
+        return mem_process_node_bytes(target->pid, target->pidfd, bytes, interleaved);
+}
+
+static int svc_page_nodes(const struct etmem_target *target, const uint64_t *addrs, size_t n, int *status) {
+        if (!target)
+                return -EINVAL;
+        return mem_page_nodes(target->pid, target->pidfd, addrs, n, status);
+}
+
+static int svc_move_pages(const struct etmem_target *target, const uint64_t *addrs, const int *nodes, size_t n,
+                          int *status, const struct etmem_pageout_opts *opts, struct etmem_move_stats *stats) {
+        if (!target)
+                return -EINVAL;
+        return mem_move_pages(target->pid, target->pidfd, addrs, nodes, n, status, opts, stats);
+}
+
+static int svc_migrate_process(const struct etmem_target *target, uint64_t from, uint64_t to) {
+        if (!target)
+                return -EINVAL;
+        return mem_migrate_process(target->pid, target->pidfd, from, to);
+}
+
+static int svc_set_affinity(const struct etmem_target *target, const uint64_t *cpus, size_t words,
+                            unsigned *threads_ret) {
+        if (!target)
+                return -EINVAL;
+        return mem_set_affinity(target->pid, target->pidfd, cpus, words, threads_ret);
+}
+
 static const struct etmem_mem_services services = {
         .size = sizeof(struct etmem_mem_services),
         .tracker_open = svc_tracker_open,
@@ -95,6 +130,16 @@ static const struct etmem_mem_services services = {
         .pagemap_count = svc_pagemap_count,
         .pageout_supported = mem_pageout_supported,
         .anon_names_supported = svc_anon_names_supported,
+        .numa_sample = mem_numa_sample,
+        .numa_pick = mem_numa_pick,
+        .idlist_format = mem_idlist_format,
+        .idlist_parse = mem_idlist_parse,
+        .numa_hugepages = mem_numa_hugepages,
+        .process_node_bytes = svc_process_node_bytes,
+        .page_nodes = svc_page_nodes,
+        .move_pages = svc_move_pages,
+        .migrate_process = svc_migrate_process,
+        .set_affinity = svc_set_affinity,
 };
 
 const struct etmem_mem_services *mem_services(void) {

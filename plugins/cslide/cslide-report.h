@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cslide's runtime state and its private commands showtaskpages / showhostpages. */
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cslide-params.h"
+#include "etmem-mem.h"
+
+/* What the last cycle of one process left on each node (pages of page_size). */
+typedef struct CslidePidSnap {
+        pid_t pid;
+        uint64_t cycle;      /* task generation that wrote it */
+        uint64_t page_size;
+        uint64_t demoted, promoted; /* bytes moved by that cycle */
+        uint64_t nodes;      /* bitmask of nodes with pages */
+        struct {
+                uint64_t pages, hot, cold; /* all resident pages; hot/cold of the managed ones */
+        } node[ETMEM_NUMA_MAX_NODES];
+} CslidePidSnap;
+
+typedef struct CslideTaskRt CslideTaskRt;
+
+typedef struct CslideEngineRt {
+        const struct etmem_host *host;
+        CslideEngine conf;
+        pthread_mutex_t lock; /* guards tasks and every task's snapshots */
+        CslideTaskRt *tasks;
+} CslideEngineRt;
+
+struct CslideTaskRt {
+        CslideTask conf;
+        CslideEngineRt *engine;
+        CslideTaskRt *next;
+        char name[ETMEM_NAME_MAX + 1];
+        uint64_t generation;
+        CslidePidSnap *snaps;
+        size_t n_snaps;
+};
+
+#define CSLIDE_MAX_SNAPS 4096 /* processes remembered per task */
+
+/* Replaces the pid's snapshot (engine lock held). */
+void cslide_snap_put(CslideTaskRt *t, const CslidePidSnap *s);
+/* JSON for `task` (NULL: every task of the engine). */
+int cslide_report_taskpages(CslideEngineRt *e, CslideTaskRt *task, char **json);
+int cslide_report_hostpages(CslideEngineRt *e, char **json, struct etmem_error *err);
