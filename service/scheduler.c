@@ -52,6 +52,7 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
+static void host_log(enum etmem_log_level level, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
 static void host_log(enum etmem_log_level level, const char *fmt, ...) {
         va_list ap;
 
@@ -93,6 +94,7 @@ static void host_count(TaskRun *r, enum etmem_counter c, uint64_t delta) {
         pthread_mutex_unlock(&r->lock);
 }
 
+static void set_text(TaskRun *r, char **field, const char *fmt, va_list ap) __attribute__((__format__(printf, 3, 0)));
 static void set_text(TaskRun *r, char **field, const char *fmt, va_list ap) {
         char *s = NULL;
 
@@ -104,6 +106,7 @@ static void set_text(TaskRun *r, char **field, const char *fmt, va_list ap) {
         pthread_mutex_unlock(&r->lock);
 }
 
+static void host_set_status(TaskRun *r, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
 static void host_set_status(TaskRun *r, const char *fmt, ...) {
         va_list ap;
 
