@@ -29,7 +29,7 @@ from polkit_fixture import (ACCESS_DENIED, BUS_POLICY, ENGINE_IFACE, MANAGER_IFA
 
 DBUS_XML_DIR = os.environ.get('DBUS_XML_DIR', os.path.join(HERE, '..', '..', 'dbus'))
 BUS_REJECTED = 'Rejected send message'      # dbus-daemon's text (bus/bus.c) for a policy refusal
-ETMEMD_REFUSED = 'org.etmem.manage was refused: polkit did not authorize this caller.'
+ETMEMD_REFUSED = '%s was refused: polkit did not authorize this caller.'   # % polkit action
 PID = str(os.getpid())
 OPTIONS = {'loop': 1, 'interval': 1, 'sleep': 1}
 LOAD_TEXT = '[project]\nname=pload\nloop=1\ninterval=1\nsleep=1\n'
@@ -51,26 +51,28 @@ def unlisted_calls():
 
 
 def listed_calls():
-    """(interface, method, call, polkit asked?) for every method of the interface XML,
-    each on an object where it could succeed."""
+    """(interface, method, call, polkit action asked or None) for every method of the
+    interface XML, each on an object where it could succeed."""
     P, Q, E = project_path('P'), project_path('Q'), engine_path('P', 'sleeper')
     return [
         (MANAGER_IFACE, 'CreateProject', call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', 'pnew',
-                                              OPTIONS), True),
-        (MANAGER_IFACE, 'RemoveProject', call(MANAGER_PATH, MANAGER_IFACE, 'RemoveProject', 's', 'Q'), True),
+                                              OPTIONS), 'org.etmem.manage'),
+        (MANAGER_IFACE, 'RemoveProject', call(MANAGER_PATH, MANAGER_IFACE, 'RemoveProject', 's', 'Q'), 'org.etmem.manage'),
         (MANAGER_IFACE, 'LoadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', LOAD_TEXT, 'ini',
-                                           'pload.conf'), True),
+                                           'pload.conf'), 'org.etmem.manage'),
         (MANAGER_IFACE, 'UnloadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'UnloadConfig', 'sss', LOAD_TEXT, 'ini',
-                                             'pload.conf'), True),
-        (MANAGER_IFACE, 'ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json'), False),
-        (PROJECT_IFACE, 'Start', call(P, PROJECT_IFACE, 'Start'), True),
-        (PROJECT_IFACE, 'Stop', call(P, PROJECT_IFACE, 'Stop'), True),
-        (PROJECT_IFACE, 'AddEngine', call(Q, PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'sleeper', {}), True),
-        (PROJECT_IFACE, 'RemoveEngine', call(P, PROJECT_IFACE, 'RemoveEngine', 's', 'sleeper'), True),
+                                             'pload.conf'), 'org.etmem.manage'),
+        (MANAGER_IFACE, 'ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json'), None),
+        (MANAGER_IFACE, 'GetPlacementAdvice', call(MANAGER_PATH, MANAGER_IFACE, 'GetPlacementAdvice', 'ut', 1, 16),
+         'org.etmem.inspect'),
+        (PROJECT_IFACE, 'Start', call(P, PROJECT_IFACE, 'Start'), 'org.etmem.manage'),
+        (PROJECT_IFACE, 'Stop', call(P, PROJECT_IFACE, 'Stop'), 'org.etmem.manage'),
+        (PROJECT_IFACE, 'AddEngine', call(Q, PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'sleeper', {}), 'org.etmem.manage'),
+        (PROJECT_IFACE, 'RemoveEngine', call(P, PROJECT_IFACE, 'RemoveEngine', 's', 'sleeper'), 'org.etmem.manage'),
         (ENGINE_IFACE, 'AddTask', call(E, ENGINE_IFACE, 'AddTask', 'sa{sv}', 't2', {'type': 'pid', 'value': PID}),
-         True),
-        (ENGINE_IFACE, 'RemoveTask', call(E, ENGINE_IFACE, 'RemoveTask', 's', 't1'), True),
-        (ENGINE_IFACE, 'Command', call(E, ENGINE_IFACE, 'Command', 'sa{sv}', 'ping', {'task': 't1'}), True),
+         'org.etmem.manage'),
+        (ENGINE_IFACE, 'RemoveTask', call(E, ENGINE_IFACE, 'RemoveTask', 's', 't1'), 'org.etmem.manage'),
+        (ENGINE_IFACE, 'Command', call(E, ENGINE_IFACE, 'Command', 'sa{sv}', 'ping', {'task': 't1'}), 'org.etmem.manage'),
     ]
 
 
@@ -157,7 +159,7 @@ class TestBusPolicy(PolkitTestCase):
             what = '%s.%s' % (iface, method)
             self.assertReachedEtmemd(res, what)
             if asks:
-                self.assertEqual((res.get('error'), res.get('message')), (ACCESS_DENIED, ETMEMD_REFUSED), what)
+                self.assertEqual((res.get('error'), res.get('message')), (ACCESS_DENIED, ETMEMD_REFUSED % asks), what)
             else:
                 self.assertNotIn('error', res, '%s as nobody: %r' % (what, res))
             print('nobody, polkit denies: %s -> %s' % (what, res.get('message') or 'answered'))
