@@ -23,6 +23,7 @@
 
 typedef struct Batch {
         struct iovec iov[IOV_MAX];
+        struct iovec orig[IOV_MAX]; /* the batch as queued: iov is consumed by the syscall loop */
         size_t n;
         uint64_t bytes;
 } Batch;
@@ -42,15 +43,15 @@ static int count_present(int pagemap_fd, const struct iovec *iov, size_t n, uint
 
 /* One batch; an iovec the kernel refuses is skipped so the rest still gets advised. */
 static int flush(int pidfd, int pagemap_fd, Batch *b, struct etmem_pageout_stats *st) {
+        uint64_t before = 0;
         size_t first = 0;
         int r;
 
         if (pagemap_fd >= 0) {
-                uint64_t before;
                 r = count_present(pagemap_fd, b->iov, b->n, &before);
                 if (r < 0)
                         return r;
-                st->resident_before += before;
+                memcpy(b->orig, b->iov, b->n * sizeof(struct iovec));
         }
         while (first < b->n) {
                 ssize_t done = syscall(SYS_process_madvise, pidfd, b->iov + first, b->n - first, MADV_PAGEOUT, 0);
@@ -83,11 +84,14 @@ static int flush(int pidfd, int pagemap_fd, Batch *b, struct etmem_pageout_stats
                         first++;
                 }
         }
+        /* Counted only for batches that went through, over the ranges as queued, so a
+         * refused call (EPERM without CAP_SYS_NICE) never looks like memory paged out. */
         if (pagemap_fd >= 0) {
                 uint64_t after;
-                r = count_present(pagemap_fd, b->iov, b->n, &after);
+                r = count_present(pagemap_fd, b->orig, b->n, &after);
                 if (r < 0)
                         return r;
+                st->resident_before += before;
                 st->resident_after += after;
         }
         b->n = 0;

@@ -338,7 +338,10 @@ class NobodyClient:
             raise AssertionError('client.py as nobody did not finish within %d s' % timeout)
         if self.proc.returncode != 0:
             raise AssertionError('client.py as nobody failed (%d): %s' % (self.proc.returncode, err))
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        results = [json.loads(line) for line in out.splitlines() if line.strip()]
+        if not results:
+            raise AssertionError('client.py as nobody printed no results (stderr: %r)' % err)
+        return results
 
 
 def call(path, iface, method, sig='', *args, timeout=CALL_TIMEOUT):
