@@ -16,6 +16,7 @@
 #   ETMEM_VM_ACCEL    tcg | kvm | auto (default auto: KVM only if a probe boot works)
 #   ETMEM_VM_CONSOLE  1: print the guest's kernel console after the run
 #   ETMEM_VM_NO_KMOD  1: do not build or load etmem_scan.ko
+#   ETMEM_VM_APPEND   more kernel parameters (e.g. "slub_debug=FZPU kfence.sample_interval=10")
 #   ETMEM_VM_CACHE, ETMEM_VM_KERNEL: see vm-kernel.sh
 #
 # Exit status: CMD's, or 125 when the guest did not boot or CMD did not finish (the
@@ -138,7 +139,7 @@ run_qemu() { # accel cmdfile out console timeout [stream] -> waits for the guest
         -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G \
         -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,memdev=m1 \
         -kernel "$KROOT/boot/vmlinuz-$KREL" -initrd "$WORK/initramfs.cpio.gz" \
-        -append "console=ttyS0 panic=-1 etmem_vm_cmd=$cmdfile" \
+        -append "console=ttyS0 panic=-1 ${ETMEM_VM_APPEND:-} etmem_vm_cmd=$cmdfile" \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -serial "file:$console" -serial "file:$out" </dev/null >"$WORK/qemu.log" 2>&1 &
     QEMU_PID=$!

@@ -22,7 +22,10 @@ die() { log "$*"; exit 1; }
 host_tools() {
     local need=() p
     command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-    [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod || need+=(busybox-static)
+    # a static busybox with insmod (Debian's "busybox" package is dynamically linked);
+    # no grep -q on pipes: with pipefail its early exit would fail the pipeline
+    [ -x /bin/busybox ] && [ "$(/bin/busybox --list 2>/dev/null | grep -cx insmod)" = 1 ] &&
+        [ "$(ldd /bin/busybox 2>&1 | grep -c 'not a dynamic executable')" = 1 ] || need+=(busybox-static)
     command -v pahole >/dev/null || need+=(dwarves)
     command -v cpio >/dev/null || need+=(cpio)
     command -v xz >/dev/null || need+=(xz-utils)
