@@ -3,10 +3,10 @@
 runs the real bus policy (tools/private-bus.conf.in + dbus/org.etmem.conf, as
 tools/demo.sh does), tiering real hotcold processes into real swap.
 
-Reuses tests/bus/etmem_fixture.py (daemon start/stop, call helpers, sanitizer checks)
-and replaces only its permissive bus configuration.  Build paths come from the
-environment (tests/host/meson.build): ETMEMD, ETMEMCTL, ENGINES_DIRS, HOTCOLD,
-BUS_CONF_IN, BUS_POLICY."""
+Reuses tests/bus/etmem_fixture.py (private bus with the real policy, daemon start/stop,
+call helpers, sanitizer checks).  Build paths come from the environment
+(tests/host/meson.build): ETMEMD, ETMEMCTL, ENGINES_DIRS, HOTCOLD, and BUS_CONF_IN,
+BUS_POLICY (read by etmem_fixture.write_bus_config)."""
 
 import array
 import os
@@ -23,8 +23,6 @@ from etmem_fixture import (PROJECT_IFACE, TASK_IFACE, EtmemTestCase, PrivateBus,
                            main, project_path, task_path)
 
 HOTCOLD = os.environ.get('HOTCOLD', '')
-BUS_CONF_IN = os.environ.get('BUS_CONF_IN', os.path.join(HERE, '..', '..', 'tools', 'private-bus.conf.in'))
-BUS_POLICY = os.environ.get('BUS_POLICY', os.path.join(HERE, '..', '..', 'dbus', 'org.etmem.conf'))
 
 PM_SWAPPED = 1 << 62
 PM_PRESENT = 1 << 63
@@ -48,21 +46,6 @@ def require_root_and_swap():
         skip('needs root (etmemd pages out another process)')
     if not active_swaps():
         skip('no swap is active; run through tests/host/zram-swap.sh run')
-
-
-def real_policy_bus_config(directory, socket_path):
-    """tools/private-bus.conf.in with @SOCKET@ and @POLICY@ filled in: Debian's
-    system-bus defaults plus etmem's own policy file."""
-    with open(BUS_CONF_IN) as f:
-        text = f.read()
-    conf = os.path.join(directory, 'bus.conf')
-    with open(conf, 'w') as f:
-        f.write(text.replace('@SOCKET@', socket_path).replace('@POLICY@', os.path.abspath(BUS_POLICY)))
-    return conf
-
-
-# PrivateBus.start() writes its configuration through this module-level function.
-etmem_fixture.write_bus_config = real_policy_bus_config
 
 
 # ---- hotcold and /proc ----
@@ -133,10 +116,13 @@ class Hotcold:
     def status_kib(self, key):
         """VmSwap, VmRSS, ... from /proc/PID/status, in KiB."""
         with open('/proc/%d/status' % self.pid) as f:
-            for line in f:
-                if line.startswith(key + ':'):
-                    return int(line.split()[1])
-        return 0
+            text = f.read()
+        for line in text.split('\n'):
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+        # a zombie's status has no Vm* lines
+        raise AssertionError('hotcold pid %d has no %s (exited? status %s); its /proc status:\n%s'
+                             % (self.pid, key, self.proc.poll(), text))
 
     def stop(self):
         """SIGTERM: hotcold re-reads its cold memory and exits 3 if a page came back wrong."""
@@ -183,6 +169,9 @@ class SlideTestCase(EtmemTestCase):
         if not os.access(HOTCOLD, os.X_OK):
             raise RuntimeError('HOTCOLD=%r is not an executable; run through `meson test --suite host`' % HOTCOLD)
         cls.bus = PrivateBus().start()
+        with open(os.path.join(cls.bus.dir, 'bus.conf')) as f:
+            if 'org.etmem.conf' not in f.read():
+                raise RuntimeError('the private bus does not run the real policy (dbus/org.etmem.conf)')
 
     def hotcold(self, cold_mib, hot_mib, ready=True, **kw):
         w = Hotcold(self.tmp, cold_mib, hot_mib, **kw)

@@ -171,7 +171,14 @@ class TestSlideDaemon(SlideTestCase):
         p = self.wait_task(tp, lambda p: p['Status'].startswith('stopped'), 5, 'Status "stopped: ..."')
         print('VmSwap: %.1f MiB at Stop, %.1f MiB 1 s later, %.1f MiB 2 s later; Status: %s'
               % (at_stop / 1024, later / 1024, final / 1024, p['Status']))
-        self.assertEqual(final, later, 'pages still leaving RAM 1 s after Stop')
+        # Growth would be etmemd still paging out.  A fall is pages coming back in, which
+        # neither etmemd nor hotcold does: it happens when the swap device is switched off
+        # under us (a concurrent zram-swap.sh teardown); say so instead of misreporting it.
+        if final < later:
+            with open('/proc/swaps') as f:
+                print('NOTE: VmSwap fell from %d to %d KiB: someone swapped pages back in (swapoff?); '
+                      '/proc/swaps now:\n%s' % (later, final, f.read()))
+        self.assertLessEqual(final, later, 'pages still leaving RAM 1 s after Stop')
         self.assertLessEqual(final - at_stop, 64 * 1024 + 1024, 'more than one batch paged out after Stop')
         self.assertEqual(self.prop(pp, PROJECT_IFACE, 'State'), 'stopped')
         self.assertEqual(w.stop(), 0, 'hotcold found its cold data changed after the interrupted page-out')
