@@ -13,6 +13,10 @@ set -u
 DEV=zram0
 SYS=/sys/block/$DEV
 MARK=/run/etmem-test-zram-owned
+# Who set the device up: `run` tears down only what it set up itself; separate
+# setup / teardown calls from one script share their parent's pid.  So a second,
+# concurrent user that found the swap active never resets it under the first.
+OWNER=${ZRAM_SWAP_OWNER:-$PPID}
 SIZE_DEFAULT=2G
 
 log() { echo "zram-swap: $*" >&2; }
@@ -39,7 +43,7 @@ setup() {
     for a in lz4 lzo-rle lzo zstd; do
         if printf '%s\n' $algs | grep -qx "$a"; then alg=$a; break; fi
     done
-    : > "$MARK"   # from here on, teardown resets the device even if setup fails half-way
+    echo "$OWNER" > "$MARK"   # from here on, teardown resets the device even if setup fails half-way
     if [ -n "$alg" ]; then echo "$alg" > $SYS/comp_algorithm || { log "cannot set algorithm $alg"; return 1; }; fi
     echo "$size" > $SYS/disksize || { log "cannot set disksize $size"; return 1; }
     mkswap "/dev/$DEV" >/dev/null || { log "mkswap failed"; return 1; }
@@ -50,6 +54,7 @@ setup() {
 
 teardown() {
     [ -e "$MARK" ] || return 0
+    if [ "$(cat "$MARK")" != "$OWNER" ]; then log "/dev/$DEV was set up by $(cat "$MARK"), not by $OWNER: leaving it"; return 0; fi
     if is_swap_active; then swapoff "/dev/$DEV" || { log "swapoff failed"; return 1; }; fi
     echo 1 > $SYS/reset || { log "reset failed"; return 1; }
     rm -f "$MARK"
@@ -61,6 +66,7 @@ setup) shift; setup "$@" ;;
 teardown) teardown ;;
 run)
     shift
+    OWNER=$$
     [ $# -ge 1 ] || { log "usage: $0 run CMD [ARGS..]"; exit 2; }
     setup; rc=$?
     if [ $rc != 0 ]; then teardown; exit $rc; fi
