@@ -37,6 +37,9 @@ struct TaskImpl {
         EngineImpl *engine;
         void *priv;
         struct etmem_task_conf conf;
+        /* type=pid: the start time of the process the task first found, so a pid that
+         * another process takes later is never adopted (0 = not bound yet; atomic). */
+        unsigned long long bound_starttime;
 };
 
 typedef struct PluginDirs {

@@ -177,6 +177,7 @@ static void phase_one(Phase *ph, Slot *s) {
                 return;
         if (!mem_target_alive(s->target)) {
                 s->failed = true; /* exited: never act on a pid that may be reused */
+                host_set_status(ph->run, "pid %d exited during the cycle: nothing done to it", (int) s->t.pid);
                 return;
         }
         if (ph->act)
@@ -219,6 +220,24 @@ static void run_phase(TaskRun *r, Slot *slots, size_t n, bool act, unsigned roun
                 pthread_join(th[i], NULL);
 }
 
+/* A type=pid task stays with the process it first found: the same pid with another
+ * start time is an unrelated process that reused the number, and is never touched. */
+static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, size_t n) {
+        unsigned long long want = __atomic_load_n(&r->impl->bound_starttime, __ATOMIC_SEQ_CST);
+        pid_t root = (pid_t) strtol(r->task.value, NULL, 10);
+
+        for (size_t i = 0; i < n; i++) {
+                if (targets[i].pid != root)
+                        continue;
+                if (want == 0) {
+                        __atomic_store_n(&r->impl->bound_starttime, targets[i].starttime, __ATOMIC_SEQ_CST);
+                        return true;
+                }
+                return targets[i].starttime == want;
+        }
+        return true; /* a thread id of the process: resolution already mapped it */
+}
+
 static void run_cycle(TaskRun *r) {
         const struct etmem_engine_ops *ops = r->impl->engine->plugin->ops;
         void *eng = r->impl->engine->priv, *task = r->impl->priv;
@@ -235,6 +254,13 @@ static void run_cycle(TaskRun *r) {
                 n = 0;
         } else if (n == 0)
                 host_set_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
+        else if (streq(r->task.type, "pid") && !pid_target_is_bound_process(r, targets, n)) {
+                host_set_status(r, "the process of pid %s exited and its pid now belongs to another process: nothing done",
+                                r->task.value);
+                mem_targets_free(targets, n);
+                targets = NULL;
+                n = 0;
+        }
 
         slots = calloc(n ? n : 1, sizeof *slots);
         pids = calloc(n ? n : 1, sizeof *pids);

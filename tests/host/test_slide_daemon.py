@@ -20,7 +20,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from slide_e2e import (COUNTERS, HOTCOLD, MiB, PROJECT_IFACE, SlideTestCase, main, pct,  # noqa: E402
-                       require_root_and_swap, start_with_pid)
+                       require_root_and_swap, start_with_pid, task_path)
 
 
 def w_swapped(w):
@@ -267,22 +267,30 @@ class TestSlideDaemon(SlideTestCase):
         self.assertEqual(present, pages)
         self.assertEqual(c2['BytesPagedOut'], c1['BytesPagedOut'], 'cycle 2 paged something out')
 
-        # Cycle 3 resolves pid N afresh (type=pid names a number, as in etmem) and finds the
-        # new process; it is that process's warm-up, so still nothing may be swapped.  Had
-        # cycle 2's last scan reset the new process's accessed bits (clear_refs by number),
-        # cycle 3 would see its cold range as cold and page it out.
+        # Cycles 3 and 4 find pid N again, now held by the new process: a type=pid task stays
+        # with the process it first found (its start time), so it must not adopt the newcomer.
+        # Had cycle 2's last scan reset the new process's accessed bits (clear_refs by number),
+        # or were the number adopted, these cycles would page it out.
         c3 = self.wait_cycles(tp, 3)
         _, swapped3, _ = new.pagemap(new.cold + new.hot)
-        # Cycle 4 pages it out: the new process is now this task's target by design; this
-        # shows the 0 above is the pidfd guard and not memory that cannot be paged out.
         c4 = self.wait_cycles(tp, 4)
-        cpages, swapped4, _ = new.pagemap(new.cold)
-        print('cycle 3 (resolves the new process, warm-up): %d pages swapped, Pids %s; '
-              'cycle 4 (control, new process is now the target): %.1f %% of its cold pages swapped; Status: %s'
-              % (swapped3, c3['Pids'], pct(swapped4, cpages), c4['Status']))
-        self.assertEqual(swapped3, 0, 'cycle 3 paged out the new process: did cycle 2 clear its accessed bits?')
-        self.assertEqual(c3['Pids'], [pid])
-        self.assertGreaterEqual(pct(swapped4, cpages), 90.0, 'control: the new process is pageable')
+        _, swapped4, _ = new.pagemap(new.cold + new.hot)
+        print('cycles 3-4 (pid %d now names an unrelated process): %d then %d pages swapped, Pids %s; Status: %s'
+              % (pid, swapped3, swapped4, c4['Pids'], c4['Status']))
+        self.assertEqual(swapped3, 0, 'cycle 3 paged out the new process')
+        self.assertEqual(swapped4, 0, 'the task adopted the unrelated process that reused pid %d' % pid)
+        self.assertEqual(c4['Pids'], [])
+        self.assertIn('belongs to another process', c4['Status'])
+
+        # Control: a task created now for that pid binds to the new process and tiers it, so
+        # the zeros above are the guard and not memory that cannot be paged out.
+        self.add_task('reuse', 'slide', 't2', 'pid', new.pid, T=1)
+        tp2 = task_path('reuse', 'slide', 't2')
+        c = self.wait_cycles(tp2, 2)
+        cpages, swapped5, _ = new.pagemap(new.cold)
+        print('control: a new task for pid %d: %.1f %% of its cold pages swapped after %d cycles; Status: %s'
+              % (new.pid, pct(swapped5, cpages), c['Cycles'], c['Status']))
+        self.assertGreaterEqual(pct(swapped5, cpages), 90.0, 'control: the new process is pageable')
         self.call(pp, PROJECT_IFACE, 'Stop')
         self.assertEqual(new.stop(), 0)
 
