@@ -7,8 +7,20 @@
  * "update_schemes_tried_regions" to the kdamond's state fills
  * schemes/0/tried_regions/N/{start,end,nr_accesses,age} with DAMON's current
  * regions.  A region was accessed during the window since the previous round if
- * its nr_accesses (samples in the last aggregation) is > 0, or if it has been idle
- * for less than the window (age is counted in aggregation intervals).
+ * its nr_accesses (samples in the last aggregation) is > 0, or if its access rate
+ * changed during the later half of the window: its age (in aggregations) is below
+ * half the number of aggregations DAMON did during the window.
+ *   - Half, because DAMON averages the ages of regions it merges (by size): a big
+ *     region idle all along that absorbs a small, recently active neighbour comes out
+ *     younger than the window although nearly all of it was idle.  Taking any age
+ *     below the window as an access made whole idle mappings hot in the VM suite.
+ *   - The number of aggregations is measured, not computed from aggr_us: under load
+ *     (and in a TCG guest) kdamond's intervals stretch.  The oldest region (unmapped
+ *     gaps, memory nobody touches) ages by one per aggregation, so the growth of the
+ *     largest age between two rounds is the window in aggregations; in round 0 it is
+ *     the largest age itself (the kdamond started then: a region that never changed
+ *     was idle all along).  When the oldest region was merged or touched meanwhile,
+ *     the window's length / aggr_us stands in.
  *
  * The sysfs tree is global and refuses to grow while any kdamond runs, so this
  * tracker only starts when nobody else has kdamonds (else -EBUSY and tracker_open
@@ -48,7 +60,9 @@ void tracker_damon_release(void) {
 }
 
 typedef struct Damon {
-        uint64_t last_usec;
+        uint64_t last_usec;               /* previous round (or the start) */
+        unsigned long long last_max_age;  /* largest region age at the previous round */
+        bool observed;                    /* a round happened */
 } Damon;
 
 typedef struct DamonRegion {
@@ -220,10 +234,20 @@ static int damon_observe(MemTracker *t, unsigned round, const MemVmaList *vmas, 
                 return r;
 
         now = now_usec();
-        uint64_t window = now - d->last_usec;
+        unsigned long long max_age = 0, aggs;
+        for (size_t i = 0; i < n; i++)
+                max_age = MAX(max_age, regions[i].age);
+        if (!d->observed)
+                aggs = max_age; /* age == max_age: unchanged since the kdamond started */
+        else if (max_age > d->last_max_age)
+                aggs = max_age - d->last_max_age;
+        else
+                aggs = MAX((now - d->last_usec) / AGGR_US, 1ULL);
         d->last_usec = now;
+        d->last_max_age = max_age;
+        d->observed = true;
         for (size_t i = 0; i < n; i++) {
-                bool accessed = regions[i].nr_accesses > 0 || regions[i].age * AGGR_US < window;
+                bool accessed = regions[i].nr_accesses > 0 || 2 * regions[i].age < aggs;
                 if (i > 0 && regions[i].start < regions[i - 1].end)
                         return -EBADMSG;
                 r = mem_obs_push(out, regions[i].start, regions[i].end, accessed, MEM_RESIDENT_UNKNOWN);

@@ -186,6 +186,14 @@ int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret) {
 
         if (!ret || pid <= 0 || pidfd < 0)
                 return -EINVAL;
+        /* ETMEM_TRACKER=kmod|damon|page_idle|clear_refs in etmemd's environment makes every
+         * open without an explicit kind use exactly that tracker, no fallback (the VM suite
+         * and benchmarks compare trackers this way; docs/kmod.md). */
+        if (!kind) {
+                const char *e = secure_getenv("ETMEM_TRACKER");
+                if (e && *e)
+                        kind = e;
+        }
         if (kind) {
                 int k = mem_tracker_kind_from_name(kind);
                 if (k < 0)
