@@ -15,6 +15,7 @@
  * Everything it does to a process goes through host->mem (etmem-mem.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -188,6 +189,59 @@ static bool region_managed(const CslideTask *t, uint32_t flags) {
         return true;
 }
 
+/* hugetlbfs / MAP_HUGETLB VMAs from /proc/PID/smaps: the trackers leave them out (their
+ * Rss is 0, page_idle and clear_refs cannot see them), so cslide adds them itself with
+ * accesses 0: without a tracker verdict, hugetlb memory counts as cold. */
+static int hugetlb_regions(const struct etmem_target *t, struct etmem_region **ret, size_t *n_ret) {
+        char path[64], line[512];
+        struct etmem_region *v = NULL, cur = {};
+        size_t n = 0;
+        bool have = false, file = false;
+        FILE *f;
+        struct pollfd pfd = { .fd = t->pidfd, .events = POLLIN };
+
+        *ret = NULL;
+        *n_ret = 0;
+        snprintf(path, sizeof path, "/proc/%d/smaps", (int) t->pid);
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? -ESRCH : -errno;
+        if (poll(&pfd, 1, 0) != 0) { /* the pid is no longer the target's */
+                fclose(f);
+                return -ESRCH;
+        }
+        while (fgets(line, sizeof line, f)) {
+                unsigned long long a, b, kb;
+                char name[256] = "";
+
+                if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255s", &a, &b, name) >= 2 && strchr(line, '-') &&
+                    line[0] != ' ' && strchr("0123456789abcdef", line[0])) {
+                        cur = (struct etmem_region) { .start = a, .end = b };
+                        file = name[0] == '/' && strncmp(name, "/anon_hugepage", 14) != 0;
+                        have = false;
+                        continue;
+                }
+                if ((sscanf(line, "Shared_Hugetlb: %llu kB", &kb) == 1 ||
+                     sscanf(line, "Private_Hugetlb: %llu kB", &kb) == 1) && kb > 0 && !have) {
+                        struct etmem_region *nv = realloc(v, (n + 1) * sizeof *nv);
+                        if (!nv) {
+                                free(v);
+                                fclose(f);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                        cur.flags = ETMEM_REGION_HUGETLB | (file ? ETMEM_REGION_FILE : ETMEM_REGION_ANON);
+                        cur.resident = kb * 1024;
+                        v[n++] = cur;
+                        have = true;
+                }
+        }
+        fclose(f);
+        *ret = v;
+        *n_ret = n;
+        return 0;
+}
+
 /* Present pages of every region (all resident memory: the per-node figures of
  * showtaskpages cover the whole process), with the tracker's verdicts. */
 static int collect_pages(const struct etmem_mem_services *mem, const struct etmem_target *target,
@@ -263,6 +317,37 @@ static int cmp_hottest_first(const void *a, const void *b) {
 
 static int cmp_coldest_first(const void *a, const void *b) {
         return -cmp_hottest_first(a, b);
+}
+
+#define HUGE_BLOCK_SHIFT 21 /* 2 MiB: x86-64 / arm64-4K PMD size */
+
+static bool same_block(const CslidePage *a, const CslidePage *b) {
+        return a->addr >> HUGE_BLOCK_SHIFT == b->addr >> HUGE_BLOCK_SHIFT;
+}
+
+/* Largest n' <= n such that list[n'] does not share a 2 MiB block with list[n'-1]. */
+static size_t trim_to_block(CslidePage **list, size_t n) {
+        while (n > 0 && same_block(list[n], list[n - 1]))
+                n--;
+        return n;
+}
+
+/* Smallest n' >= n (<= total) such that list[n'] starts a new 2 MiB block. */
+static size_t extend_to_block(CslidePage **list, size_t n, size_t total) {
+        while (n > 0 && n < total && same_block(list[n], list[n - 1]))
+                n++;
+        return n;
+}
+
+static uint64_t hot_in_dram(const CslideEngineRt *e, const CslidePage *pages, size_t n) {
+        uint64_t c = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (pages[i].managed && pages[i].hot)
+                        for (unsigned k = 0; k < e->conf.n_pairs; k++)
+                                if (pages[i].node == e->conf.pairs[k].fast)
+                                        c++;
+        return c;
 }
 
 static bool run_cancelled(void *userdata) {
@@ -355,6 +440,8 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         bool truncated = false;
         int *status = NULL;
         uint64_t *addrs = NULL;
+        struct etmem_region *huge = NULL, *all = NULL;
+        size_t n_huge = 0;
         int r;
 
         if (p->gone) {
@@ -381,8 +468,22 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                                  node_online(sample, np->fast) ? np->slow : np->fast, np->fast, np->slow);
         }
 
-        r = collect_pages(mem, target, reg, n_reg, &t->conf, (unsigned) e->conf.hot_threshold, page, &pages, &n,
-                          &truncated);
+        r = hugetlb_regions(target, &huge, &n_huge);
+        if (r == -ESRCH) {
+                r = 0;
+                goto out;
+        }
+        if (r < 0)
+                goto out;
+        all = malloc((n_reg + n_huge + 1) * sizeof *all);
+        if (!all) {
+                r = -ENOMEM;
+                goto out;
+        }
+        memcpy(all, reg, n_reg * sizeof *all);
+        memcpy(all + n_reg, huge, n_huge * sizeof *all);
+        r = collect_pages(mem, target, all, n_reg + n_huge, &t->conf, (unsigned) e->conf.hot_threshold, page, &pages,
+                          &n, &truncated);
         if (r == -ESRCH) {
                 r = 0;
                 goto out;
@@ -426,9 +527,10 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         if (active_pairs > 0) {
                 /* The hottest reserve_pages of the hot pages belong in DRAM, the rest on slow nodes. */
                 qsort(hotlist, n_hot, sizeof *hotlist, cmp_hottest_first);
-                for (size_t i = 0; i < n_hot; i++)
-                        if (i >= reserve_pages)
-                                hotlist[i]->hot = false; /* overflow: demoted like cold memory, after it */
+                size_t keep = reserve_pages < n_hot ? (size_t) reserve_pages : n_hot;
+                keep = extend_to_block(hotlist, keep, n_hot); /* a huge page is kept or moved whole */
+                for (size_t i = keep; i < n_hot; i++)
+                        hotlist[i]->hot = false; /* overflow: demoted like cold memory, after it */
                 for (unsigned pi = 0; pi < e->conf.n_pairs; pi++) {
                         const CslideNodePair *np = &e->conf.pairs[pi];
                         size_t d0 = n_down, u0 = n_up;
@@ -449,10 +551,12 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                         size_t nd = n_down - d0, nu = n_up - u0;
                         uint64_t left_down = quota_pages > moved_down ? quota_pages - moved_down : 0;
                         uint64_t left_up = quota_pages > moved_up ? quota_pages - moved_up : 0;
+                        /* move_pages() moves a transparent huge page whole: cut the lists between
+                         * 2 MiB blocks, or one cycle could move up to 2 MiB past the quota */
                         if (nd > left_down)
-                                nd = (size_t) left_down;
+                                nd = trim_to_block(down + d0, (size_t) left_down);
                         if (nu > left_up)
-                                nu = (size_t) left_up;
+                                nu = trim_to_block(up + u0, (size_t) left_up);
                         uint64_t m = 0;
                         r = move_list(host, run, target, down + d0, nd, np->slow, &m);
                         moved_down += m;
@@ -483,10 +587,12 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                                  (unsigned long long) (cold * page >> 10));
         else if (r >= 0 && moved_down + moved_up == 0)
                 host->set_status(run,
-                                 "nothing to move: pid %d has its %llu KiB hot memory in DRAM (reserve %llu MiB) and "
-                                 "its %llu KiB cold memory on slow nodes%s",
-                                 (int) target->pid, (unsigned long long) (hot * page >> 10), e->conf.node_hot_reserve,
-                                 (unsigned long long) (cold * page >> 10), truncated ? " (first 64 GiB only)" : "");
+                                 "nothing to move: pid %d has %llu KiB hot (%llu KiB of it in DRAM, node_hot_reserve "
+                                 "%llu MiB) and %llu KiB cold, each where it belongs%s",
+                                 (int) target->pid, (unsigned long long) (hot * page >> 10),
+                                 (unsigned long long) (hot_in_dram(e, pages, n) * page >> 10),
+                                 e->conf.node_hot_reserve, (unsigned long long) (cold * page >> 10),
+                                 truncated ? " (first 64 GiB only)" : "");
         else if (r >= 0)
                 host->set_status(run,
                                  "pid %d: moved %llu KiB cold to slow nodes and %llu KiB hot to DRAM (quota %llu MiB "
@@ -495,6 +601,8 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                                  (unsigned long long) (moved_up * page >> 10), e->conf.node_mig_quota, rounds,
                                  e->conf.hot_threshold, truncated ? " (first 64 GiB only)" : "");
 out:
+        free(huge);
+        free(all);
         free(sample);
         free(pages);
         free(addrs);
