@@ -53,7 +53,7 @@ static int parse_pids(const struct etmem_param *p, NumaConf *c, struct etmem_err
 
 static int uint_key(const struct etmem_param *p, unsigned min, unsigned max, unsigned *ret,
                     struct etmem_error *err) {
-        unsigned long long v;
+        unsigned long long v = 0;
         int r = plugin_param_uint(p, min, max, &v, err);
 
         if (r < 0)
