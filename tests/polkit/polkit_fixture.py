@@ -331,10 +331,17 @@ class NobodyClient:
         self.unique_name = json.loads(first)['unique_name']
 
     def results(self, timeout=120):
+        # Not communicate(): it reads the raw pipes and would miss lines that the
+        # readline() in __init__ already pulled into stdout's buffer.
+        timer = threading.Timer(timeout, self.proc.kill)
+        timer.start()
         try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+            out = self.proc.stdout.read()
+            err = self.proc.stderr.read()
+            self.proc.wait()
+        finally:
+            timer.cancel()
+        if self.proc.returncode == -signal.SIGKILL:
             raise AssertionError('client.py as nobody did not finish within %d s' % timeout)
         if self.proc.returncode != 0:
             raise AssertionError('client.py as nobody failed (%d): %s' % (self.proc.returncode, err))
