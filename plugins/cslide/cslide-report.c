@@ -38,9 +38,10 @@ static int task_json(FILE *f, const CslideTaskRt *t) {
                 bool first = true;
 
                 fprintf(f, "%s{\"pid\":%d,\"cycle\":%llu,\"page_size\":%llu,\"demoted_bytes\":%llu,"
-                           "\"promoted_bytes\":%llu,\"nodes\":[",
+                           "\"promoted_bytes\":%llu,\"skipped_bytes\":%llu,\"nodes\":[",
                         i ? "," : "", (int) s->pid, (unsigned long long) s->cycle, (unsigned long long) s->page_size,
-                        (unsigned long long) s->demoted, (unsigned long long) s->promoted);
+                        (unsigned long long) s->demoted, (unsigned long long) s->promoted,
+                        (unsigned long long) s->skipped);
                 for (int n = 0; n < ETMEM_NUMA_MAX_NODES; n++) {
                         if (!((s->nodes >> n) & 1))
                                 continue;

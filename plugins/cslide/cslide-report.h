@@ -15,6 +15,7 @@ typedef struct CslidePidSnap {
         uint64_t cycle;      /* task generation that wrote it */
         uint64_t page_size;
         uint64_t demoted, promoted; /* bytes moved by that cycle */
+        uint64_t skipped;    /* resident bytes in huge sparse regions that were not walked */
         uint64_t nodes;      /* bitmask of nodes with pages */
         struct {
                 uint64_t pages, hot, cold; /* all resident pages; hot/cold of the managed ones */

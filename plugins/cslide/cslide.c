@@ -32,6 +32,9 @@
 /* One cycle handles at most this many resident pages of a target (64 GiB of 4 KiB pages):
  * the page lists cost 16 bytes a page. */
 #define CSLIDE_MAX_PAGES (16ULL << 20)
+/* Regions over 1 GiB whose resident memory is under 1/64 of their span are not walked. */
+#define SPARSE_SPAN_MIN (1ULL << 30)
+#define SPARSE_RATIO 64
 
 typedef struct CslidePage {
         uint64_t addr;
@@ -246,7 +249,7 @@ static int hugetlb_regions(const struct etmem_target *t, struct etmem_region **r
  * showtaskpages cover the whole process), with the tracker's verdicts. */
 static int collect_pages(const struct etmem_mem_services *mem, const struct etmem_target *target,
                          const struct etmem_region *reg, size_t n, const CslideTask *t, unsigned hot_threshold,
-                         uint64_t page, CslidePage **ret, size_t *n_ret, bool *truncated) {
+                         uint64_t page, CslidePage **ret, size_t *n_ret, bool *truncated, uint64_t *skipped) {
         CslidePage *v = NULL;
         size_t len = 0, cap = 0;
         uint64_t *pm = NULL;
@@ -254,9 +257,18 @@ static int collect_pages(const struct etmem_mem_services *mem, const struct etme
         int r = 0;
 
         *truncated = false;
+        *skipped = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
                 bool managed = region_managed(t, reg[i].flags);
                 bool hot = reg[i].accesses >= hot_threshold;
+                uint64_t span = reg[i].end - reg[i].start;
+
+                /* A huge sparse mapping (sanitizer shadow, NORESERVE arenas reported whole by a
+                 * VMA tracker) would cost 8 bytes of pagemap per 4 KiB of address space: skip it. */
+                if (span > SPARSE_SPAN_MIN && span / SPARSE_RATIO > reg[i].resident) {
+                        *skipped += reg[i].resident;
+                        continue;
+                }
                 /* read pagemap in 2 MiB windows */
                 for (uint64_t s = reg[i].start; s < reg[i].end; s += 512 * page) {
                         uint64_t e = s + 512 * page < reg[i].end ? s + 512 * page : reg[i].end;
@@ -400,9 +412,9 @@ out:
 }
 
 static void store_snapshot(CslideTaskRt *t, const struct etmem_target *target, const CslidePage *pages, size_t n,
-                           uint64_t page, uint64_t cycle_moved_down, uint64_t cycle_moved_up) {
+                           uint64_t page, uint64_t cycle_moved_down, uint64_t cycle_moved_up, uint64_t skipped) {
         CslidePidSnap s = { .pid = target->pid, .page_size = page, .demoted = cycle_moved_down,
-                            .promoted = cycle_moved_up };
+                            .promoted = cycle_moved_up, .skipped = skipped };
 
         for (size_t i = 0; i < n; i++) {
                 int node = pages[i].node;
@@ -442,6 +454,7 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         uint64_t *addrs = NULL;
         struct etmem_region *huge = NULL, *all = NULL;
         size_t n_huge = 0;
+        uint64_t skipped = 0;
         int r;
 
         if (p->gone) {
@@ -480,10 +493,12 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                 r = -ENOMEM;
                 goto out;
         }
-        memcpy(all, reg, n_reg * sizeof *all);
-        memcpy(all + n_reg, huge, n_huge * sizeof *all);
+        if (n_reg > 0)
+                memcpy(all, reg, n_reg * sizeof *all);
+        if (n_huge > 0)
+                memcpy(all + n_reg, huge, n_huge * sizeof *all);
         r = collect_pages(mem, target, all, n_reg + n_huge, &t->conf, (unsigned) e->conf.hot_threshold, page, &pages,
-                          &n, &truncated);
+                          &n, &truncated, &skipped);
         if (r == -ESRCH) {
                 r = 0;
                 goto out;
@@ -572,7 +587,7 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                         hotlist[i]->hot = true;
         }
         host->count(run, ETMEM_COUNTER_BYTES_MIGRATED, (moved_down + moved_up) * page);
-        store_snapshot(t, target, pages, n, page, moved_down * page, moved_up * page);
+        store_snapshot(t, target, pages, n, page, moved_down * page, moved_up * page, skipped);
 
         if (r == -ECANCELED)
                 host->set_status(run, "stopped: pid %d moved %llu MiB down and %llu MiB up before the stop",
