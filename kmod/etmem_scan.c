@@ -56,7 +56,7 @@
 #define SCAN_BUF_SIZE (64 * 1024)
 /* A SET_HVA record (9 bytes) plus the run byte after it. */
 #define UNIT_ROOM 10
-/* Not-present PTE tables are retried this often when they change under us. */
+/* A PMD that changes under us (split, zapped, collapsed) is looked at this often. */
 #define PTE_MAP_RETRIES 4
 
 #define ALL_FLAGS (ETMEM_SCAN_HUGE_ONLY | ETMEM_SCAN_DIRTY | ETMEM_SCAN_NO_CLEAR)
@@ -296,7 +296,10 @@ again:
 					return r;
 				continue;
 			}
-			goto again; /* split or zapped meanwhile */
+			if (++tries < PTE_MAP_RETRIES)
+				goto again; /* split or zapped meanwhile */
+			skip_to(w, next); /* changing under us all the time: next round */
+			continue;
 		}
 		if (w->flags & ETMEM_SCAN_HUGE_ONLY) {
 			skip_to(w, next);

@@ -42,12 +42,10 @@ host_tools() {
 
 # The newest complete extraction of this series in the cache, if any.
 cached_release() {
-    local d best=""
+    local d
     for d in "$CACHE"/"$SERIES".*-amd64; do
-        [ -e "$d/.complete" ] || continue
-        best=$(basename "$d")
-    done
-    [ -n "$best" ] && echo "$best"
+        [ -e "$d/.complete" ] && basename "$d"
+    done | sort -V | tail -n 1 | grep .
 }
 
 # linux-image-6.12-amd64 depends on linux-image-6.12.N+debXX-amd64: its release is ours.
