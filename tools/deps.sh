@@ -7,7 +7,8 @@ packages=(
   libsystemd-dev libjson-c-dev libnuma-dev liblz4-dev
   dbus-daemon dbus-bin systemd polkitd
   python3 python3-dbus python3-dbusmock python3-gi
-  numactl util-linux procps kmod valgrind
+  numactl numad util-linux procps kmod valgrind libcap2-bin
+  qemu-system-x86 busybox-static cpio dwarves
 )
 missing=()
 for p in "${packages[@]}"; do

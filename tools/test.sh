@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "tools/test.sh: run as root (the host suite pages out real memory)" >&2; exit 1; }
 tools/deps.sh
 
-suites=(--suite unit --suite bus --suite fuzz --suite polkit --suite host)
+suites=(--suite unit --suite bus --suite fuzz --suite polkit --suite host --suite vm)
 
 meson setup build -Dwerror=true --reconfigure >/dev/null 2>&1 || meson setup build -Dwerror=true
 meson compile -C build
