@@ -670,15 +670,10 @@ int apply_text(Manager *m, const char *text, size_t len, const char *format, con
         return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
 }
 
-int apply_section(Manager *m, ConfigSectionType type, const char *source, char **keyvals, char ***ret_paths,
-                  sd_bus_error *error) {
-        _cleanup_(config_freep) Config *c = config_new(source);
-        ConfigSection *s;
+static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, sd_bus_error *error) {
         int r;
 
-        if (!c || !(s = config_add_section(c, type)))
-                return -ENOMEM;
-        for (char **kv = keyvals; kv && kv[0] && kv[1]; kv += 2) {
+        for (; kv && kv[0] && kv[1]; kv += 2) {
                 r = config_section_add(s, kv[0], kv[1]);
                 if (r == -EEXIST)
                         return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG, "%s: key '%s' given twice",
@@ -690,5 +685,21 @@ int apply_section(Manager *m, ConfigSectionType type, const char *source, char *
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  char ***ret_paths, sd_bus_error *error) {
+        _cleanup_(config_freep) Config *c = config_new(source);
+        ConfigSection *s;
+        int r;
+
+        if (!c || !(s = config_add_section(c, type)))
+                return -ENOMEM;
+        r = section_add_pairs(s, source, lead, error);
+        if (r >= 0)
+                r = section_add_pairs(s, source, (const char *const *) params, error);
+        if (r < 0)
+                return r;
         return apply_config(m, c, ret_paths, error);
 }

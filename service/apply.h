@@ -17,6 +17,8 @@ int export_config(Manager *m, Config **ret);
 /* Parses text and applies it: the path shared by LoadConfig, AddEngine, AddTask, CreateProject. */
 int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
                char ***ret_paths, sd_bus_error *error);
-/* Applies a single section built from bus arguments. */
-int apply_section(Manager *m, ConfigSectionType type, const char *source, char **keyvals, char ***ret_paths,
-                  sd_bus_error *error);
+/* Applies a single section built from bus arguments: the method's own keys (lead: key,
+ * value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key, value,
+ * ..., NULL). */
+int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  char ***ret_paths, sd_bus_error *error);

@@ -104,9 +104,8 @@ int engine_object_find(sd_bus *bus, const char *path, const char *interface, voi
 
 static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
-        _cleanup_strv_free_ char **params = NULL, **paths = NULL, **kv = NULL;
+        _cleanup_strv_free_ char **params = NULL, **paths = NULL;
         const char *name;
-        size_t n = 0;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
@@ -122,17 +121,9 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
 
-        for (char **p = params; *p; p++)
-                n++;
-        kv = calloc(n + 9, sizeof(char *));
-        if (!kv)
-                return -ENOMEM;
-        if (!(kv[0] = strdup("project")) || !(kv[1] = strdup(e->project->name)) || !(kv[2] = strdup("engine")) ||
-            !(kv[3] = strdup(e->name)) || !(kv[4] = strdup("name")) || !(kv[5] = strdup(name)))
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                kv[6 + i] = TAKE_PTR(params[i]);
-        r = apply_section(e->project->manager, CONFIG_SECTION_TASK, "AddTask", kv, &paths, error);
+        r = apply_section(e->project->manager, CONFIG_SECTION_TASK, "AddTask",
+                          BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &paths,
+                          error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "o", paths[0]);

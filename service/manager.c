@@ -220,9 +220,8 @@ void manager_drain(Manager *m, uint64_t timeout_usec) {
 
 static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_strv_free_ char **params = NULL, **paths = NULL, **kv = NULL;
+        _cleanup_strv_free_ char **params = NULL, **paths = NULL;
         const char *name;
-        size_t n = 0;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
@@ -236,16 +235,7 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        for (char **i = params; *i; i++)
-                n++;
-        kv = calloc(n + 3, sizeof(char *));
-        if (!kv)
-                return -ENOMEM;
-        if (!(kv[0] = strdup("name")) || !(kv[1] = strdup(name)))
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                kv[2 + i] = TAKE_PTR(params[i]);
-        r = apply_section(m, CONFIG_SECTION_PROJECT, "CreateProject", kv, &paths, error);
+        r = apply_section(m, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &paths, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "o", paths[0]);

@@ -252,9 +252,8 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
 static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Project *p = userdata;
-        _cleanup_strv_free_ char **params = NULL, **paths = NULL, **kv = NULL;
+        _cleanup_strv_free_ char **params = NULL, **paths = NULL;
         const char *type;
-        size_t n = 0;
         int r;
 
         r = sd_bus_message_read(msg, "s", &type);
@@ -269,17 +268,8 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        for (char **i = params; *i; i++)
-                n++;
-        kv = calloc(n + 5, sizeof(char *));
-        if (!kv)
-                return -ENOMEM;
-        if (!(kv[0] = strdup("project")) || !(kv[1] = strdup(p->name)) || !(kv[2] = strdup("name")) ||
-            !(kv[3] = strdup(type)))
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                kv[4 + i] = TAKE_PTR(params[i]);
-        r = apply_section(p->manager, CONFIG_SECTION_ENGINE, "AddEngine", kv, &paths, error);
+        r = apply_section(p->manager, CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
+                          params, &paths, error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(msg, "o", paths[0]);
