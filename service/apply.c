@@ -82,6 +82,14 @@ static int bus_error_from_config(sd_bus_error *error, const char *name, const Co
         return sd_bus_error_set(error, name, s ? s : "invalid configuration");
 }
 
+/* Replies InvalidConfig with a parse/validation error and releases it. */
+static int invalid_config(sd_bus_error *error, ConfigError *ce) {
+        int r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, ce);
+
+        config_error_clear(ce);
+        return r;
+}
+
 /* The param the plugin complained about, for its line number. */
 static const ConfigParam *param_by_key(const ConfigSection *s, const char *key) {
         return key && key[0] ? config_section_get(s, key) : NULL;
@@ -167,11 +175,8 @@ static int prepare_project(Manager *m, Pending *pd, const Config *c, const Confi
         int r;
 
         r = config_project_spec(c, s, &spec, &ce);
-        if (r < 0) {
-                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
-                config_error_clear(&ce);
-                return r;
-        }
+        if (r < 0)
+                return invalid_config(error, &ce);
         if (find_project(m, pd, spec.name))
                 return located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name", "project '%s' already exists",
                                spec.name);
@@ -204,11 +209,8 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
         int r;
 
         r = config_engine_spec(c, s, &spec, &ce);
-        if (r < 0) {
-                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
-                config_error_clear(&ce);
-                return r;
-        }
+        if (r < 0)
+                return invalid_config(error, &ce);
         p = find_project(m, pd, spec.project);
         if (!p) {
                 r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
@@ -296,11 +298,8 @@ static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSe
         int r;
 
         r = config_task_spec(c, s, &spec, &ce);
-        if (r < 0) {
-                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
-                config_error_clear(&ce);
-                return r;
-        }
+        if (r < 0)
+                return invalid_config(error, &ce);
         p = find_project(m, pd, spec.project);
         if (!p) {
                 r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
@@ -662,11 +661,8 @@ int apply_text(Manager *m, const char *text, size_t len, const char *format, con
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
         r = config_parse(text, len, f, source && source[0] ? source : "config", &c, &ce);
-        if (r < 0) {
-                r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
-                config_error_clear(&ce);
-                return r;
-        }
+        if (r < 0)
+                return invalid_config(error, &ce);
         return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
 }
 
