@@ -9,6 +9,8 @@
 #include "plugin-util.h"
 
 void cslide_snap_put(CslideTaskRt *t, const CslidePidSnap *s) {
+        t->history[t->n_history++ % CSLIDE_HISTORY] = (CslideCycleRec) {
+                .cycle = s->cycle, .pid = s->pid, .demoted = s->demoted, .promoted = s->promoted };
         for (size_t i = 0; i < t->n_snaps; i++)
                 if (t->snaps[i].pid == s->pid) {
                         t->snaps[i] = *s;
@@ -51,6 +53,15 @@ static int task_json(FILE *f, const CslideTaskRt *t) {
                         first = false;
                 }
                 fputs("]}", f);
+        }
+        /* oldest first; "history_dropped" counts acts that fell out of the ring */
+        uint64_t first = t->n_history > CSLIDE_HISTORY ? t->n_history - CSLIDE_HISTORY : 0;
+        fprintf(f, "],\"history_dropped\":%llu,\"history\":[", (unsigned long long) first);
+        for (uint64_t i = first; i < t->n_history; i++) {
+                const CslideCycleRec *h = &t->history[i % CSLIDE_HISTORY];
+                fprintf(f, "%s{\"cycle\":%llu,\"pid\":%d,\"demoted_bytes\":%llu,\"promoted_bytes\":%llu}",
+                        i > first ? "," : "", (unsigned long long) h->cycle, (int) h->pid,
+                        (unsigned long long) h->demoted, (unsigned long long) h->promoted);
         }
         fputs("]}", f);
         return 0;

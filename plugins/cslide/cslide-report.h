@@ -22,6 +22,16 @@ typedef struct CslidePidSnap {
         } node[ETMEM_NUMA_MAX_NODES];
 } CslidePidSnap;
 
+/* What one act on one process moved: the history showtaskpages reports, so a reader
+ * sees every cycle since Start, not only the last one it happened to poll. */
+typedef struct CslideCycleRec {
+        uint64_t cycle;
+        pid_t pid;
+        uint64_t demoted, promoted; /* bytes */
+} CslideCycleRec;
+
+#define CSLIDE_HISTORY 256 /* acts remembered per task, newest kept */
+
 typedef struct CslideTaskRt CslideTaskRt;
 
 typedef struct CslideEngineRt {
@@ -39,11 +49,13 @@ struct CslideTaskRt {
         uint64_t generation;
         CslidePidSnap *snaps;
         size_t n_snaps;
+        CslideCycleRec history[CSLIDE_HISTORY]; /* a ring: history[(n_history - 1) % N] is the newest */
+        uint64_t n_history;                     /* acts recorded since the task was filled */
 };
 
 #define CSLIDE_MAX_SNAPS 4096 /* processes remembered per task */
 
-/* Replaces the pid's snapshot (engine lock held). */
+/* Replaces the pid's snapshot and appends to the task's history (engine lock held). */
 void cslide_snap_put(CslideTaskRt *t, const CslidePidSnap *s);
 /* JSON for `task` (NULL: every task of the engine). */
 int cslide_report_taskpages(CslideEngineRt *e, CslideTaskRt *task, char **json);

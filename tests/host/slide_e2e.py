@@ -173,6 +173,12 @@ class SlideTestCase(EtmemTestCase):
             if 'org.etmem.conf' not in f.read():
                 raise RuntimeError('the private bus does not run the real policy (dbus/org.etmem.conf)')
 
+    def setUp(self):
+        super().setUp()
+        # Every task's PropertiesChanged from here on: the history wait_cycles() reads
+        # (a poll of GetAll can miss a cycle when a slow machine stretches it).
+        self.signals = self.monitor()
+
     def hotcold(self, cold_mib, hot_mib, ready=True, **kw):
         w = Hotcold(self.tmp, cold_mib, hot_mib, **kw)
         self.addCleanup(w.kill)
@@ -207,4 +213,19 @@ class SlideTestCase(EtmemTestCase):
             time.sleep(interval)
 
     def wait_cycles(self, tp, n, timeout=60.0):
-        return self.wait_task(tp, lambda p: p['Cycles'] >= n, timeout, 'Task1.Cycles >= %d' % n)
+        """Task1's properties as published at the end of cycle n (from the recorded
+        PropertiesChanged signals, which carry all of a cycle's figures at once), over
+        the constant ones read now; waits up to timeout for cycle n to end."""
+        def end_of(m):
+            return (m.get('member') == 'PropertiesChanged' and m.get('path') == tp and len(m['args']) >= 2 and
+                    m['args'][0] == TASK_IFACE and m['args'][1].get('Cycles') == n)
+        try:
+            m = self.signals.wait_for(end_of, timeout, 'the end of cycle %d of %s' % (n, tp))
+        except AssertionError as e:
+            p = self.task(tp)
+            self.fail('%s\ntask now: %s\netmemd log:\n%s' % (e, {k: p[k] for k in COUNTERS + ('Pids', 'Status',
+                                                                                          'LastError')},
+                                                           self.daemon.log_tail(30) if self.daemon else ''))
+        p = self.task(tp)
+        p.update(m['args'][1])
+        return p

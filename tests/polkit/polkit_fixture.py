@@ -305,6 +305,13 @@ class Daemon:
         return read_tail(self.log, 100000)
 
 
+def client_argv(*args):
+    """python3 running client.py's text with `python3 -c`: user nobody cannot read the
+    file itself when the checkout sits in a private directory (/root is 0700 on Debian)."""
+    with open(CLIENT) as f:
+        return [PYTHON, '-c', f.read()] + list(args)
+
+
 def nobody_argv(*argv):
     return ['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups'] + list(argv)
 
@@ -315,7 +322,7 @@ class NobodyClient:
     the client's unique bus name."""
 
     def __init__(self, bus, calls, mode='calls', groups=None):
-        argv = nobody_argv(PYTHON, CLIENT, bus.address, mode)
+        argv = nobody_argv(*client_argv(bus.address, mode))
         if groups:
             argv = ['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY,
                     '--groups=' + ','.join(str(g) for g in groups)] + argv[4:]

@@ -30,7 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'host'))
-from slide_e2e import Hotcold, SlideTestCase, active_swaps, main, require_root_and_swap, skip  # noqa: E402
+from slide_e2e import HOTCOLD, Hotcold, SlideTestCase, active_swaps, main, require_root_and_swap, skip  # noqa: E402
 
 SOURCE_ROOT = os.environ.get('SOURCE_ROOT', os.path.join(HERE, '..', '..'))
 UNIT_IN = os.path.join(SOURCE_ROOT, 'systemd', 'etmem.service.in')
@@ -97,9 +97,13 @@ class TestCapabilities(SlideTestCase):
         outdir = tempfile.mkdtemp(prefix='etmem-caps-')     # not under self.tmp (0700): nobody writes here
         self.addCleanup(shutil.rmtree, outdir, True)
         os.chmod(outdir, 0o777)
+        # nobody execs a copy: the build tree may sit in a private directory (/root is 0700)
+        exe = os.path.join(outdir, 'hotcold')
+        shutil.copy(HOTCOLD, exe)
+        os.chmod(exe, 0o755)
         targets = {
             'root': Hotcold(outdir, COLD_MIB, HOT_MIB),
-            'nobody': Hotcold(outdir, COLD_MIB, HOT_MIB,
+            'nobody': Hotcold(outdir, COLD_MIB, HOT_MIB, exe=exe,
                               prefix=['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY, '--clear-groups']),
         }
         for w in targets.values():

@@ -5,7 +5,8 @@
 # host's root read-only over virtio-9p under a tmpfs overlay, sets up zram swap, loads
 # etmem_scan.ko, then runs the command script named by etmem_vm_cmd= on the kernel
 # command line with the host's bash, chrooted into the overlay.  The command's output
-# goes to ttyS1, followed by "ETMEM_VM_EXIT=<status>"; the kernel console is ttyS0.
+# goes to ttyS1 after a line "ETMEM_VM_STARTED" and is followed by
+# "ETMEM_VM_EXIT=<status>"; the kernel console is ttyS0.
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -72,5 +73,7 @@ done
 [ -n "$cmd" ] || fail "no etmem_vm_cmd= on the kernel command line"
 [ -f "$R$cmd" ] || fail "command script $cmd not visible in the guest"
 
+# the host tells a guest that never got here (a boot crash: retried) from a command that failed
+echo "ETMEM_VM_STARTED" > $OUT
 chroot $R /bin/bash "$cmd" < /dev/null > $OUT 2>&1
 finish $?

@@ -17,6 +17,11 @@
 #   ETMEM_VM_CONSOLE  1: print the guest's kernel console after the run
 #   ETMEM_VM_NO_KMOD  1: do not build or load etmem_scan.ko
 #   ETMEM_VM_APPEND   more kernel parameters (e.g. "slub_debug=FZPU kfence.sample_interval=10")
+#   ETMEM_VM_BOOTS    boots to try before giving up (1..10, default 3): a guest that
+#                     crashes or hangs before CMD starts (e.g. the kernel text-patching
+#                     "Oops: int3" that multi-threaded TCG provokes at boot) is booted
+#                     again; each retry is logged, with the console's first oops line.
+#                     A guest that fails after CMD started is never retried.
 #   ETMEM_VM_CACHE, ETMEM_VM_KERNEL: see vm-kernel.sh
 #
 # Exit status: CMD's, or 125 when the guest did not boot or CMD did not finish (the
@@ -34,6 +39,10 @@ die() { log "$*"; exit $GUEST_FAIL; }
 [ $# -ge 1 ] || { echo "usage: $0 CMD [ARGS...]" >&2; exit 2; }
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] && [ "$TIMEOUT" -ge 10 ] && [ "$TIMEOUT" -le 7200 ] ||
     die "ETMEM_VM_TIMEOUT=$TIMEOUT: must be 10..7200 seconds"
+BOOTS=${ETMEM_VM_BOOTS:-3}
+BOOT_LIMIT=240   # seconds from QEMU's start to the command's (a TCG boot takes 5-30 s)
+[[ "$BOOTS" =~ ^[0-9]+$ ]] && [ "$BOOTS" -ge 1 ] && [ "$BOOTS" -le 10 ] ||
+    die "ETMEM_VM_BOOTS=$BOOTS: must be 1..10 boots"
 
 read -r KREL KROOT < <("$HERE/vm-kernel.sh") || die "could not prepare the guest kernel"
 [ -n "${KREL:-}" ] || die "could not prepare the guest kernel"
@@ -128,6 +137,8 @@ build_initramfs
 # ---- QEMU ----
 case "$WORK" in *[[:space:]]*) die "the work directory '$WORK' has white space (set TMPDIR)";; esac
 
+started() { tr -d '\r' < "$1" | grep -qx ETMEM_VM_STARTED; }
+
 run_qemu() { # accel cmdfile out console timeout [stream] -> waits for the guest
     local accel=$1 cmdfile=$2 out=$3 console=$4 limit=$5 stream=${6:-0} tailpid=""
     local a=(-accel tcg,thread=multi -cpu max)
@@ -144,13 +155,18 @@ run_qemu() { # accel cmdfile out console timeout [stream] -> waits for the guest
         -serial "file:$console" -serial "file:$out" </dev/null >"$WORK/qemu.log" 2>&1 &
     QEMU_PID=$!
     if [ "$stream" = 1 ]; then
-        tail -n +1 -f --pid=$QEMU_PID "$out" 2>/dev/null | tr -d '\r' | grep --line-buffered -v '^ETMEM_VM_EXIT=' &
+        tail -n +1 -f --pid=$QEMU_PID "$out" 2>/dev/null | tr -d '\r' | grep --line-buffered -Ev '^ETMEM_VM_(EXIT=|STARTED$)' &
         tailpid=$!
     fi
     local t=0
     while kill -0 $QEMU_PID 2>/dev/null; do
         if [ $t -ge $((limit * 10)) ]; then
             log "guest still running after ${limit}s: killing it"
+            kill $QEMU_PID 2>/dev/null
+            break
+        fi
+        if [ "$stream" = 1 ] && [ $t -eq $((BOOT_LIMIT * 10)) ] && ! started "$out"; then
+            log "the guest did not start the command within ${BOOT_LIMIT}s: killing it"
             kill $QEMU_PID 2>/dev/null
             break
         fi
@@ -186,9 +202,20 @@ choose_accel() {
 }
 
 ACCEL=$(choose_accel)
-run_qemu "$ACCEL" "$WORK/cmd.sh" "$WORK/out" "$WORK/console" "$TIMEOUT" 1
-cp "$WORK/console" "$CACHE/$KREL/last-console.log" 2>/dev/null || true
-rc=$(exit_code "$WORK/out")
+boot=1
+while :; do
+    run_qemu "$ACCEL" "$WORK/cmd.sh" "$WORK/out" "$WORK/console" "$TIMEOUT" 1
+    cp "$WORK/console" "$CACHE/$KREL/last-console.log" 2>/dev/null || true
+    rc=$(exit_code "$WORK/out")
+    if [ -n "$rc" ] || started "$WORK/out" || [ "$boot" -ge "$BOOTS" ]; then
+        break
+    fi
+    why=$(tr -d '\r' < "$WORK/console" | grep -m1 -E 'Oops|BUG:|Kernel panic|general protection' || true)
+    log "guest boot $boot of $BOOTS failed before the command started (${why:-no oops on the console; it hung or stopped}): booting again"
+    cp "$WORK/console" "$CACHE/$KREL/failed-boot-$(date +%s)-$$.log" 2>/dev/null || true
+    boot=$((boot + 1))
+done
+log "guest boots: $boot ($((boot - 1)) retried)"
 if [ "${ETMEM_VM_CONSOLE:-0}" = 1 ] || [ -z "$rc" ]; then
     echo "---- guest console ($ACCEL) ----" >&2
     tr -d '\r' < "$WORK/console" | tail -n 80 >&2
@@ -196,7 +223,11 @@ if [ "${ETMEM_VM_CONSOLE:-0}" = 1 ] || [ -z "$rc" ]; then
     echo "----" >&2
 fi
 if [ -z "$rc" ]; then
-    log "the guest did not report an exit status (did not boot, crashed, or timed out after ${TIMEOUT}s)"
+    if started "$WORK/out"; then
+        log "the command started but the guest did not report its exit status (crashed, or timed out after ${TIMEOUT}s)"
+    else
+        log "the guest did not boot in $boot tries"
+    fi
     exit $GUEST_FAIL
 fi
 exit "$rc"
