@@ -68,10 +68,15 @@ run)
     shift
     OWNER=$$
     [ $# -ge 1 ] || { log "usage: $0 run CMD [ARGS..]"; exit 2; }
+    # One test at a time on the device, across build trees and checkouts: a second
+    # `run` waits here (up to 200 s, then shares the device as before) instead of
+    # measuring swap that another test is filling or emptying.
+    exec 8>/run/etmem-test-zram.lock
+    flock -w 200 8 || log "another test has held /dev/$DEV for 200 s: sharing it"
     setup; rc=$?
     if [ $rc != 0 ]; then teardown; exit $rc; fi
     trap 'teardown; exit 130' INT TERM
-    "$@"; rc=$?
+    "$@" 8>&-; rc=$?
     if ! teardown && [ $rc = 0 ]; then rc=1; fi
     exit $rc
     ;;

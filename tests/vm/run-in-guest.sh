@@ -17,6 +17,8 @@
 #   ETMEM_VM_CONSOLE  1: print the guest's kernel console after the run
 #   ETMEM_VM_NO_KMOD  1: do not build or load etmem_scan.ko
 #   ETMEM_VM_APPEND   more kernel parameters (e.g. "slub_debug=FZPU kfence.sample_interval=10")
+#   ETMEM_VM_TCG_THREAD  multi | single (default multi: one host thread per vCPU;
+#                     docs/testing.md has what single costs)
 #   ETMEM_VM_BOOTS    boots to try before giving up (1..10, default 3): a guest that
 #                     crashes or hangs before CMD starts (e.g. the kernel text-patching
 #                     "Oops: int3" that multi-threaded TCG provokes at boot) is booted
@@ -141,7 +143,7 @@ started() { tr -d '\r' < "$1" | grep -qx ETMEM_VM_STARTED; }
 
 run_qemu() { # accel cmdfile out console timeout [stream] -> waits for the guest
     local accel=$1 cmdfile=$2 out=$3 console=$4 limit=$5 stream=${6:-0} tailpid=""
-    local a=(-accel tcg,thread=multi -cpu max)
+    local a=(-accel "tcg,thread=${ETMEM_VM_TCG_THREAD:-multi}" -cpu max)
     [ "$accel" = kvm ] && a=(-accel kvm -cpu host)
     : > "$out"
     : > "$console"
