@@ -644,25 +644,65 @@ int export_config(Manager *m, Config **ret) {
         return 0;
 }
 
-int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
-               char ***ret_paths, sd_bus_error *error) {
-        _cleanup_(config_freep) Config *c = NULL;
+int apply_parse_text(const char *text, size_t len, const char *format, const char *source, Config **ret,
+                     sd_bus_error *error) {
         ConfigFormat f;
         ConfigError ce = {};
         int r;
 
-        if (!format || !format[0])
-                f = CONFIG_FORMAT_AUTO;
-        else if (streq(format, "ini"))
-                f = CONFIG_FORMAT_INI;
-        else if (streq(format, "json"))
-                f = CONFIG_FORMAT_JSON;
-        else
+        if (config_format_from_string(format, &f) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
-        r = config_parse(text, len, f, source && source[0] ? source : "config", &c, &ce);
+        r = config_parse(text, len, f, source && source[0] ? source : "config", ret, &ce);
         if (r < 0)
                 return invalid_config(error, &ce);
+        return 0;
+}
+
+int apply_validate(const Config *c, bool *ret_thirdparty, sd_bus_error *error) {
+        *ret_thirdparty = false;
+        for (size_t i = 0; i < c->n_sections; i++) {
+                const ConfigSection *s = &c->sections[i];
+                ConfigError ce = {};
+                int r;
+
+                switch (s->type) {
+                case CONFIG_SECTION_PROJECT: {
+                        ProjectSpec spec;
+                        r = config_project_spec(c, s, &spec, &ce);
+                        break;
+                }
+                case CONFIG_SECTION_ENGINE: {
+                        EngineSpec spec = {};
+                        r = config_engine_spec(c, s, &spec, &ce);
+                        if (r >= 0 && streq(spec.type, "thirdparty"))
+                                *ret_thirdparty = true;
+                        free(spec.params);
+                        break;
+                }
+                case CONFIG_SECTION_TASK: {
+                        TaskSpec spec = {};
+                        r = config_task_spec(c, s, &spec, &ce);
+                        free(spec.params);
+                        break;
+                }
+                default:
+                        r = 0;
+                }
+                if (r < 0)
+                        return invalid_config(error, &ce);
+        }
+        return 0;
+}
+
+int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
+               char ***ret_paths, sd_bus_error *error) {
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        r = apply_parse_text(text, len, format, source, &c, error);
+        if (r < 0)
+                return r;
         return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
 }
 

@@ -14,6 +14,13 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
 int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
 /* Serialises the whole tree (with each project's state) into a Config. */
 int export_config(Manager *m, Config **ret);
+/* Parses text as format ("ini", "json", "" = auto) into *ret; InvalidConfig names file:line:key. */
+int apply_parse_text(const char *text, size_t len, const char *format, const char *source, Config **ret,
+                     sd_bus_error *error);
+/* The generic checks of every section (names, required keys, ranges; the engines' own keys
+ * are checked by their plugins when applied); *ret_thirdparty = some engine is thirdparty,
+ * which needs org.etmem.load-engine.  Runs before authorization. */
+int apply_validate(const Config *c, bool *ret_thirdparty, sd_bus_error *error);
 /* Parses text and applies it: the path shared by LoadConfig, AddEngine, AddTask, CreateProject. */
 int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
                char ***ret_paths, sd_bus_error *error);

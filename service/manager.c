@@ -288,6 +288,7 @@ static int reply_paths(sd_bus_message *msg, char **paths) {
 static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *error, bool unload) {
         Manager *m = userdata;
         _cleanup_strv_free_ char **paths = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
         const char *text, *format, *source;
         bool thirdparty;
         int r;
@@ -295,14 +296,24 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = sd_bus_message_read(msg, "sss", &text, &format, &source);
         if (r < 0)
                 return r;
+        /* parse -> validate -> authorize -> act: bad input never costs a polkit prompt, and
+         * the action is chosen from what the text parses to, never from its raw bytes */
+        r = apply_parse_text(text, strlen(text), format, source, &c, error);
+        if (r < 0)
+                return r;
+        /* UnloadConfig needs only the objects' names (etmem's obj del): those are checked
+         * against the tree after authorization, as an unknown name is not bad input */
+        thirdparty = false;
+        r = unload ? 0 : apply_validate(c, &thirdparty, error);
+        if (r < 0)
+                return r;
         /* Code runs as root when a third-party engine loads: that needs its own action. */
-        thirdparty = !unload && strstr(text, "thirdparty");
         r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL, error);
         if (r < 0)
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_text(m, text, strlen(text), format, source, unload, &paths, error);
+        r = unload ? unapply_config(m, c, &paths, error) : apply_config(m, c, &paths, error);
         if (r < 0)
                 return r;
         return reply_paths(msg, paths);
