@@ -88,6 +88,13 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_engines_dir = optarg;
                         break;
                 case ARG_THIRDPARTY_DIR:
+                        /* an empty value would match every absolute path */
+                        if (optarg[0] != '/') {
+                                fprintf(stderr, "etmemd: --thirdparty-dir: '%s' is not an absolute directory "
+                                                "(an empty or relative value would allow libraries from anywhere)\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
                         arg_thirdparty_dir = optarg;
                         break;
                 case ARG_MAX_OBJECTS:

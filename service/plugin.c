@@ -143,6 +143,9 @@ int plugin_open_trusted(const char *path, const char *allowed_dir, int *ret_fd, 
                 return set_error(error, -errno, "library %s: %m", path);
         }
         if (allowed_dir) {
+                if (allowed_dir[0] != '/')
+                        return set_error(error, -EPERM, "third-party engines are refused: the allowed directory '%s' "
+                                         "is not absolute", allowed_dir);
                 dlen = strlen(allowed_dir);
                 while (dlen > 1 && allowed_dir[dlen - 1] == '/')
                         dlen--;

@@ -162,6 +162,19 @@ class TestTrust(ThirdpartyTestCase):
                     self.assertIn(reason, r.stderr)
                 self.assertTreeUnchanged(before, 'etmemctl apply with %s' % name)
 
+    def test_thirdparty_dir_must_be_absolute(self):
+        # issue #10 item 9: an empty --thirdparty-dir matched every absolute path
+        import subprocess
+        from etmem_fixture import ETMEMD
+        for value in ('', 'engines', './engines'):
+            with self.subTest(value=value):
+                r = subprocess.run([ETMEMD, '--no-state', '--thirdparty-dir=' + value], stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=30)
+                print('etmemd --thirdparty-dir=%r: exit %d: %s' % (value, r.returncode, r.stderr.strip()))
+                self.assertNotEqual(r.returncode, 0, 'etmemd started with --thirdparty-dir=%r' % value)
+                self.assertIn('--thirdparty-dir', r.stderr)
+                self.assertIn('not an absolute directory', r.stderr)
+
 
 if __name__ == '__main__':
     main()
