@@ -9,6 +9,7 @@ packages=(
   python3 python3-dbus python3-dbusmock python3-gi
   numactl numad util-linux procps kmod valgrind libcap2-bin
   qemu-system-x86 busybox-static cpio dwarves
+  redis-server redis-tools
 )
 missing=()
 for p in "${packages[@]}"; do

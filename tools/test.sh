@@ -64,8 +64,8 @@ stage() {
     "$@" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     # meson test prints "Ok: N ... Fail: N ..." at the end; keep its counts
-    summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass):' "$log" |
-              awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
+    summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): *[0-9]+' "$log" |
+              awk -F': *' '$1 == "Ok" || $2 + 0 > 0 {printf "%s%s %d", sep, $1, $2; sep=", "}')
     if [ "$rc" = 0 ]; then
         results+=("ok|$((SECONDS - t0))|$name|$log|$summary")
     else
