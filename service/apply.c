@@ -8,7 +8,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "project.h"
-#include "scheduler.h"
+#include "host.h"
 #include "task.h"
 
 typedef struct Pending {
@@ -255,7 +255,7 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
                 goto out;
         }
         project_info(p, &info);
-        r = plugin->ops->fill_eng_params(scheduler_host(), &info,
+        r = plugin->ops->fill_eng_params(host_table(), &info,
                                          &(struct etmem_params) { spec.n_params, pv }, &priv, &err);
         if (r < 0) {
                 r = plugin_error(error, c, s, &err, r, "engine refused its parameters");

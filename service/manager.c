@@ -12,7 +12,7 @@
 #include "manager.h"
 #include "placement.h"
 #include "project.h"
-#include "scheduler.h"
+#include "runner.h"
 #include "state.h"
 #include "target.h"
 #include "task.h"
@@ -41,7 +41,7 @@ Manager *manager_free(Manager *m) {
         free(m->projects);
         manager_drain(m, 2 * 1000000u);
         for (size_t i = 0; i < m->n_draining; i++)
-                run_unref(m->draining[i]); /* a worker still inside a plugin keeps its own reference */
+                runner_unref(m->draining[i].run); /* a worker still inside a plugin keeps its own reference */
         free(m->draining);
         placement_cancel_all();
         plugin_cache_clear(&m->plugins);
@@ -112,36 +112,43 @@ int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **
         return -ENOENT;
 }
 
-int manager_add_draining(Manager *m, TaskRun *r) {
-        TaskRun **n = realloc(m->draining, (m->n_draining + 1) * sizeof(TaskRun *));
+int manager_add_draining(Manager *m, TaskRun *r, Task *t) {
+        struct DrainEntry *n = realloc(m->draining, (m->n_draining + 1) * sizeof *n);
 
         if (!n)
                 return -ENOMEM;
         m->draining = n;
-        m->draining[m->n_draining++] = run_ref(r);
+        m->draining[m->n_draining++] = (struct DrainEntry) { runner_ref(r), t };
         return 0;
+}
+
+void manager_forget_draining(Manager *m, Task *t) {
+        for (size_t i = 0; i < m->n_draining; i++)
+                if (m->draining[i].task == t)
+                        m->draining[i].task = NULL;
 }
 
 /* Joins finished stopped runs and publishes fresh figures of running ones. */
 static void manager_collect(Manager *m) {
         for (size_t i = 0; i < m->n_draining;) {
-                TaskRun *r = m->draining[i];
-                Task *owner;
+                TaskRun *r = m->draining[i].run;
+                Task *owner = m->draining[i].task;
+                RunSnapshot s;
 
-                if (!run_finished(r)) {
+                if (!runner_finished(r)) {
                         i++;
                         continue;
                 }
-                run_join(r);
-                owner = run_owner(r);
+                runner_join(r);
                 if (owner && owner->stopping == r) {
-                        if (run_take_snapshot(r, owner))
+                        if (runner_take_snapshot(r, &s)) {
+                                task_set_figures(owner, &s);
                                 task_publish(owner);
-                        owner->stopping = run_unref(owner->stopping);
-                        run_set_owner(r, NULL);
+                        }
+                        owner->stopping = runner_unref(owner->stopping);
                 }
-                run_unref(r);
-                memmove(m->draining + i, m->draining + i + 1, (m->n_draining - i - 1) * sizeof(TaskRun *));
+                runner_unref(r);
+                memmove(m->draining + i, m->draining + i + 1, (m->n_draining - i - 1) * sizeof *m->draining);
                 m->n_draining--;
         }
         for (size_t i = 0; i < m->n_projects; i++) {
@@ -151,7 +158,10 @@ static void manager_collect(Manager *m) {
                 for (size_t j = 0; j < p->n_engines; j++)
                         for (size_t k = 0; k < p->engines[j]->n_tasks; k++) {
                                 Task *t = p->engines[j]->tasks[k];
-                                if (t->run && run_take_snapshot(t->run, t)) {
+                                RunSnapshot s;
+
+                                if (t->run && runner_take_snapshot(t->run, &s)) {
+                                        task_set_figures(t, &s);
                                         task_publish(t);
                                         published = true;
                                 }

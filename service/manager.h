@@ -32,7 +32,10 @@ struct Manager {
          * thread has not returned yet wait in `draining`. */
         int notify_fd;
         sd_event_source *notify_source;
-        TaskRun **draining;
+        struct DrainEntry {
+                TaskRun *run;
+                Task *task;   /* NULL once the task went away */
+        } *draining;
         size_t n_draining;
         bool exiting;
 };
@@ -63,5 +66,7 @@ extern const sd_bus_vtable manager_vtable[];
 /* Resolves an object path to the object it names (any out-param may be NULL).
  * Returns 0 and sets exactly the deepest object found, -ENOENT if none. */
 int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **ret_e, Task **ret_t);
-/* Keeps a stopped run until its worker returns. */
-int manager_add_draining(Manager *m, TaskRun *r);
+/* Keeps a stopped run of task t until its worker returns. */
+int manager_add_draining(Manager *m, TaskRun *r, Task *t);
+/* Task t goes away: its draining run (if any) no longer reports to it. */
+void manager_forget_draining(Manager *m, Task *t);

@@ -314,7 +314,7 @@ static int property_get_cycles(sd_bus *bus, const char *path, const char *interf
 
         for (size_t i = 0; i < p->n_engines; i++)
                 for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
-                        total += p->engines[i]->tasks[j]->cycles;
+                        total += p->engines[i]->tasks[j]->figures.cycles;
         return sd_bus_message_append(reply, "t", total);
 }
 

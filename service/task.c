@@ -7,7 +7,7 @@
 #include "macro.h"
 #include "manager.h"
 #include "project.h"
-#include "scheduler.h"
+#include "runner.h"
 #include "task.h"
 
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,
@@ -37,14 +37,13 @@ Task *task_free(Task *t) {
         if (!t)
                 return NULL;
         if (t->run) {
-                run_cancel(t->run);
-                run_set_owner(t->run, NULL);
-                t->run = run_unref(t->run);
+                runner_cancel(t->run);
+                t->run = runner_unref(t->run);
         }
         if (t->stopping) {
                 /* the manager's draining list holds its own reference until the worker returns */
-                run_set_owner(t->stopping, NULL);
-                t->stopping = run_unref(t->stopping);
+                manager_forget_draining(t->engine->project->manager, t);
+                t->stopping = runner_unref(t->stopping);
         }
         task_impl_unref(t->impl);
         strv_free(t->params);
@@ -52,9 +51,7 @@ Task *task_free(Task *t) {
         free(t->path);
         free(t->type);
         free(t->value);
-        free(t->pids);
-        free(t->status);
-        free(t->last_error);
+        task_figures_done(&t->figures);
         free(t);
         return NULL;
 }
@@ -68,11 +65,19 @@ int task_start(Task *t, sd_bus_error *error) {
         if (t->stopping)
                 return sd_bus_error_setf(error, ETMEM_ERROR_BUSY,
                                          "task '%s' is still stopping its previous run; try again shortly", t->name);
-        r = run_start(t, m->notify_fd, &t->run);
+        RunSpec spec = {
+                .impl = t->impl,
+                .task = { t->engine->project->name, t->engine->name, t->name, t->type, t->value },
+                .cycles = t->figures.cycles,
+                .notify_fd = m->notify_fd,
+        };
+        project_info(t->engine->project, &spec.project);
+        memcpy(spec.counters, t->figures.counters, sizeof spec.counters);
+        r = runner_start(&spec, &t->run);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot start a worker for task '%s': %m", t->name);
-        free(t->last_error);
-        t->last_error = NULL;
+        free(t->figures.last_error);
+        t->figures.last_error = NULL;
         return 0;
 }
 
@@ -81,23 +86,30 @@ void task_stop(Task *t) {
 
         if (!t->run)
                 return;
-        run_cancel(t->run);
-        if (run_finished(t->run)) {
-                run_join(t->run);
-                (void) run_take_snapshot(t->run, t);
-                run_set_owner(t->run, NULL);
-                t->run = run_unref(t->run);
+        runner_cancel(t->run);
+        if (runner_finished(t->run)) {
+                RunSnapshot s;
+
+                runner_join(t->run);
+                if (runner_take_snapshot(t->run, &s))
+                        task_set_figures(t, &s);
+                t->run = runner_unref(t->run);
                 return;
         }
         /* Don't wait: the worker returns on its own; the manager joins it later. */
-        if (manager_add_draining(m, t->run) < 0) {
+        if (manager_add_draining(m, t->run, t) < 0) {
                 /* out of memory: wait for it instead of leaking a thread */
-                (void) run_wait(t->run, UINT64_MAX);
-                run_set_owner(t->run, NULL);
-                t->run = run_unref(t->run);
+                (void) runner_wait(t->run, UINT64_MAX);
+                t->run = runner_unref(t->run);
                 return;
         }
         t->stopping = TAKE_PTR(t->run);
+}
+
+void task_set_figures(Task *t, TaskFigures *f) {
+        task_figures_done(&t->figures);
+        t->figures = *f;
+        *f = (TaskFigures) {};
 }
 
 void task_publish(Task *t) {
@@ -148,8 +160,8 @@ static int property_get_pids(sd_bus *bus, const char *path, const char *interfac
         r = sd_bus_message_open_container(reply, 'a', "u");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < t->n_pids; i++) {
-                r = sd_bus_message_append(reply, "u", (uint32_t) t->pids[i]);
+        for (size_t i = 0; i < t->figures.n_pids; i++) {
+                r = sd_bus_message_append(reply, "u", (uint32_t) t->figures.pids[i]);
                 if (r < 0)
                         return r;
         }
@@ -166,14 +178,14 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
         else if (streq(property, "Engine"))
                 v = t->engine->name;
         else if (streq(property, "Status"))
-                v = t->status ? t->status : (t->run ? "running" : "stopped");
+                v = t->figures.status ? t->figures.status : (t->run ? "running" : "stopped");
         else
-                v = strempty(t->last_error);
+                v = strempty(t->figures.last_error);
         return sd_bus_message_append(reply, "s", v);
 }
 
 #define COUNTER(name, c) \
-        SD_BUS_PROPERTY(name, "t", NULL, offsetof(Task, counters) + (c) * sizeof(uint64_t), \
+        SD_BUS_PROPERTY(name, "t", NULL, offsetof(Task, figures.counters) + (c) * sizeof(uint64_t), \
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 
 const sd_bus_vtable task_vtable[] = {
@@ -187,13 +199,13 @@ const sd_bus_vtable task_vtable[] = {
         SD_BUS_PROPERTY("Pids", "au", property_get_pids, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Status", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastError", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Cycles", "t", NULL, offsetof(Task, cycles), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Cycles", "t", NULL, offsetof(Task, figures.cycles), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         COUNTER("PagesScanned", ETMEM_COUNTER_PAGES_SCANNED),
         COUNTER("PagesHot", ETMEM_COUNTER_PAGES_HOT),
         COUNTER("PagesCold", ETMEM_COUNTER_PAGES_COLD),
         COUNTER("BytesPagedOut", ETMEM_COUNTER_BYTES_PAGED_OUT),
         COUNTER("BytesMigrated", ETMEM_COUNTER_BYTES_MIGRATED),
-        SD_BUS_PROPERTY("LastCycleUsec", "t", NULL, offsetof(Task, last_cycle_usec),
+        SD_BUS_PROPERTY("LastCycleUsec", "t", NULL, offsetof(Task, figures.last_cycle_usec),
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };

@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 
 #include "etmem-plugin.h"
+#include "figures.h"
 #include "plugin.h"
 #include "types.h"
 
@@ -21,14 +22,8 @@ struct Task {
         TaskRun *run;       /* while running */
         TaskRun *stopping;  /* stopped, worker not returned yet */
 
-        /* Last published figures (copied from the run on the loop thread). */
-        uint64_t counters[_ETMEM_COUNTER_MAX];
-        uint64_t cycles;
-        uint64_t last_cycle_usec;
-        pid_t *pids;
-        size_t n_pids;
-        char *status;
-        char *last_error;
+        /* Last published figures (from the run's snapshot, on the loop thread). */
+        TaskFigures figures;
 };
 
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,
@@ -43,7 +38,9 @@ void task_remove(Task *t);
 
 int task_start(Task *t, sd_bus_error *error);
 void task_stop(Task *t);
-/* Called by the scheduler on the loop thread with fresh figures. */
+/* Takes over the figures of a run's snapshot (f is left empty). */
+void task_set_figures(Task *t, TaskFigures *f);
+/* Emits PropertiesChanged for the figures. */
 void task_publish(Task *t);
 
 int task_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
