@@ -12,8 +12,6 @@
 int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
 /* Removes exactly the objects the config names; validates all first. */
 int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
-/* Serialises the whole tree (with each project's state) into a Config. */
-int export_config(Manager *m, Config **ret);
 /* Parses text and applies it: the path shared by LoadConfig, AddEngine, AddTask, CreateProject. */
 int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
                char ***ret_paths, sd_bus_error *error);

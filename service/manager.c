@@ -7,6 +7,7 @@
 #include "bus-util.h"
 #include "engine.h"
 #include "etmem-config.h"
+#include "export.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -110,6 +111,18 @@ int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **
                 }
         }
         return -ENOENT;
+}
+
+int manager_attach_project(Manager *m, Project *p) {
+        Project **n = realloc(m->projects, (m->n_projects + 1) * sizeof(Project *));
+
+        if (!n)
+                return -ENOMEM;
+        m->projects = n;
+        m->projects[m->n_projects++] = p;
+        m->n_objects++;
+        (void) sd_bus_emit_object_added(m->bus, p->path);
+        return 0;
 }
 
 int manager_add_draining(Manager *m, TaskRun *r, Task *t) {

@@ -50,6 +50,8 @@ static inline void manager_freep(Manager **m) {
 int manager_connect_bus(Manager *m, const char *address);
 int manager_add_objects(Manager *m);
 Project *manager_find_project(Manager *m, const char *name);
+/* Adds a new project (already validated), emitting InterfacesAdded. */
+int manager_attach_project(Manager *m, Project *p);
 
 /* Ask for the tree to be written to the state directory (coalesced, after this loop iteration). */
 void manager_schedule_save(Manager *m);

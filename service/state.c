@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "config.h"
+#include "export.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
