@@ -46,7 +46,7 @@ static int push(void *array, size_t *n, void *item) {
 }
 
 static Project *find_project(Manager *m, Pending *pd, const char *name) {
-        Project *p = manager_find_project(m, name);
+        Project *p = tree_find_project(&m->tree, name);
 
         if (p)
                 return p;
@@ -159,12 +159,12 @@ static int located(sd_bus_error *error, const char *name, const Config *c, const
 }
 
 static int check_limit(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
-        size_t total = m->n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
+        size_t total = m->tree.n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
 
-        if (total >= m->max_objects)
+        if (total >= m->tree.max_objects)
                 return located(error, ETMEM_ERROR_LIMIT_EXCEEDED, c, s, NULL,
                                "too many objects: etmemd holds at most %u projects, engines and tasks in all (--max-objects)",
-                               m->max_objects);
+                               m->tree.max_objects);
         return 0;
 }
 
@@ -183,7 +183,7 @@ static int prepare_project(Manager *m, Pending *pd, const Config *c, const Confi
         r = check_limit(m, pd, c, s, error);
         if (r < 0)
                 return r;
-        r = project_new(m, &spec, &p);
+        r = project_new(&m->tree, &spec, &p);
         if (r < 0)
                 return r;
         r = push(&pd->projects, &pd->n_projects, p);
@@ -380,6 +380,28 @@ static int paths_append(char ***l, size_t *n, const char *path) {
         return 0;
 }
 
+/* Makes room in every parent for its pending children, so that the commit cannot fail. */
+static int reserve(Manager *m, Pending *pd) {
+        int r;
+
+        r = tree_reserve_projects(&m->tree, pd->n_projects);
+        for (size_t i = 0; i < pd->n_engines && r >= 0; i++) {
+                size_t n = 1;
+
+                for (size_t j = 0; j < i; j++)
+                        n += pd->engines[j]->project == pd->engines[i]->project;
+                r = project_reserve_engines(pd->engines[i]->project, n);
+        }
+        for (size_t i = 0; i < pd->n_tasks && r >= 0; i++) {
+                size_t n = 1;
+
+                for (size_t j = 0; j < i; j++)
+                        n += pd->tasks[j]->engine == pd->tasks[i]->engine;
+                r = engine_reserve_tasks(pd->tasks[i]->engine, n);
+        }
+        return r;
+}
+
 int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
         _cleanup_strv_free_ char **paths = NULL;
         Pending pd = {};
@@ -415,27 +437,26 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
                 r = paths_append(&paths, &n_paths, pd.engines[i]->path);
         for (size_t i = 0; i < pd.n_tasks && r >= 0; i++)
                 r = paths_append(&paths, &n_paths, pd.tasks[i]->path);
+        if (r >= 0)
+                r = reserve(m, &pd);
         if (r < 0) {
                 pending_done(&pd);
                 return r;
         }
 
-        /* Commit: parents first so InterfacesAdded arrives in tree order. */
+        /* Commit, which cannot fail: parents first so InterfacesAdded arrives in tree order. */
         for (size_t i = 0; i < pd.n_projects; i++) {
-                if (manager_attach_project(m, pd.projects[i]) < 0)
-                        goto oom;
+                tree_attach_project(&m->tree, pd.projects[i]);
                 log_info("created project %s", pd.projects[i]->name);
                 pd.projects[i] = NULL;
         }
         for (size_t i = 0; i < pd.n_engines; i++) {
-                if (project_attach_engine(pd.engines[i]->project, pd.engines[i]) < 0)
-                        goto oom;
+                project_attach_engine(pd.engines[i]->project, pd.engines[i]);
                 pd.engines[i] = NULL;
         }
         for (size_t i = 0; i < pd.n_tasks; i++) {
                 Task *t = pd.tasks[i];
-                if (engine_attach_task(t->engine, t) < 0)
-                        goto oom;
+                engine_attach_task(t->engine, t);
                 pd.tasks[i] = NULL;
                 if (t->engine->project->state == PROJECT_RUNNING) {
                         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -449,12 +470,6 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
         if (ret_paths)
                 *ret_paths = TAKE_PTR(paths);
         return 0;
-oom:
-        /* realloc of a parent's array failed mid-commit: free what is still detached. */
-        log_error("out of memory while attaching objects");
-        pending_done(&pd);
-        manager_schedule_save(m);
-        return -ENOMEM;
 }
 
 /* ---- removal ---- */
@@ -490,7 +505,7 @@ int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error 
                 if (!pname)
                         return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
                                        "missing required key");
-                p = manager_find_project(m, pname);
+                p = tree_find_project(&m->tree, pname);
                 if (!p)
                         return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s,
                                        s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
@@ -527,7 +542,7 @@ int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error 
                         Engine *e;
                         Task *t;
 
-                        if (v[i].type != want || !(p = manager_find_project(m, v[i].project)))
+                        if (v[i].type != want || !(p = tree_find_project(&m->tree, v[i].project)))
                                 continue;
                         if (want == CONFIG_SECTION_PROJECT) {
                                 r = paths_append(&paths, &n_paths, p->path);

@@ -10,6 +10,7 @@
 #include "manager.h"
 #include "project.h"
 #include "task.h"
+#include "tree.h"
 
 int engine_new(Project *p, const char *name, const char *type, const char *libname, const char *ops_name,
                char **params, EngineImpl *impl, Engine **ret) {
@@ -61,33 +62,30 @@ Task *engine_find_task(Engine *e, const char *name) {
         return NULL;
 }
 
-int engine_attach_task(Engine *e, Task *t) {
-        Task **n = realloc(e->tasks, (e->n_tasks + 1) * sizeof(Task *));
+int engine_reserve_tasks(Engine *e, size_t n) {
+        return GREEDY_REALLOC(e->tasks, e->cap_tasks, e->n_tasks + n);
+}
 
-        if (!n)
-                return -ENOMEM;
-        e->tasks = n;
+void engine_attach_task(Engine *e, Task *t) {
+        assert(e->n_tasks < e->cap_tasks);
         e->tasks[e->n_tasks++] = t;
         t->engine = e;
-        e->project->manager->n_objects++;
-        (void) sd_bus_emit_object_added(e->project->manager->bus, t->path);
-        return 0;
+        e->project->tree->n_objects++;
+        tree_added(e->project->tree, OBJ_TASK, t);
 }
 
 void engine_remove(Engine *e) {
         Project *p = e->project;
-        Manager *m = p->manager;
 
         while (e->n_tasks > 0)
                 task_remove(e->tasks[e->n_tasks - 1]);
-        (void) sd_bus_emit_object_removed(m->bus, e->path);
+        tree_removing(p->tree, OBJ_ENGINE, e);
         for (size_t i = 0; i < p->n_engines; i++)
                 if (p->engines[i] == e) {
-                        memmove(p->engines + i, p->engines + i + 1, (p->n_engines - i - 1) * sizeof(Engine *));
-                        p->n_engines--;
+                        ARRAY_REMOVE(p->engines, p->n_engines, i);
                         break;
                 }
-        m->n_objects--;
+        p->tree->n_objects--;
         engine_free(e);
 }
 
@@ -121,7 +119,7 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
 
-        r = apply_section(e->project->manager, CONFIG_SECTION_TASK, "AddTask",
+        r = apply_section(container_of(e->project->tree, Manager, tree), CONFIG_SECTION_TASK, "AddTask",
                           BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &paths,
                           error);
         if (r < 0)
@@ -151,7 +149,7 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
                                          e->name, e->project->name, name);
         log_info("removing task %s/%s/%s", e->project->name, e->name, name);
         task_remove(t);
-        manager_schedule_save(e->project->manager);
+        manager_schedule_save(container_of(e->project->tree, Manager, tree));
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -252,9 +250,9 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 r = params_merge(&e->params, args);
                 if (r < 0)
                         return r;
-                (void) sd_bus_emit_properties_changed(e->project->manager->bus, e->path, "org.etmem.Engine1", "Params",
-                                                      NULL);
-                manager_schedule_save(e->project->manager);
+                (void) sd_bus_emit_properties_changed(container_of(e->project->tree, Manager, tree)->bus, e->path,
+                                                      "org.etmem.Engine1", "Params", NULL);
+                manager_schedule_save(container_of(e->project->tree, Manager, tree));
         }
         return sd_bus_reply_method_return(msg, "s", json ? json : "{}");
 }

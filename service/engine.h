@@ -17,7 +17,7 @@ struct Engine {
         EngineImpl *impl;
 
         Task **tasks;
-        size_t n_tasks;
+        size_t n_tasks, cap_tasks;
 };
 
 /* Takes ownership of impl. */
@@ -29,8 +29,11 @@ static inline void engine_freep(Engine **e) {
                 engine_free(*e);
 }
 Task *engine_find_task(Engine *e, const char *name);
-int engine_attach_task(Engine *e, Task *t);
-/* Emits InterfacesRemoved for its tasks and itself, unlinks from the project and frees. */
+/* Makes room for n more tasks, so that engine_attach_task() cannot fail. */
+int engine_reserve_tasks(Engine *e, size_t n);
+/* Adds task t (room reserved) and tells the tree's observer. */
+void engine_attach_task(Engine *e, Task *t);
+/* Removes its tasks, unlinks it from the project (observer told) and frees. */
 void engine_remove(Engine *e);
 
 int engine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,

@@ -27,8 +27,8 @@ int export_config(Manager *m, Config **ret) {
 
         if (!c)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->n_projects && r >= 0; i++) {
-                Project *p = m->projects[i];
+        for (size_t i = 0; i < m->tree.n_projects && r >= 0; i++) {
+                Project *p = m->tree.projects[i];
                 ConfigSection *s = config_add_section(c, CONFIG_SECTION_PROJECT);
 
                 if (!s)

@@ -179,7 +179,7 @@ static int run(int argc, char *argv[]) {
         r = manager_new(&m);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the event loop: %m");
-        m->max_objects = arg_max_objects;
+        m->tree.max_objects = arg_max_objects;
         m->dirs.engines_dirs = engines_dirs();
         m->dirs.thirdparty_dir = arg_thirdparty_dir ? strdup(arg_thirdparty_dir) : NULL;
         m->state_dir = arg_state_dir ? strdup(arg_state_dir) : NULL;

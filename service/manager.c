@@ -18,6 +18,52 @@
 #include "target.h"
 #include "task.h"
 
+/* ---- the tree's observer: InterfacesAdded/Removed and PropertiesChanged ---- */
+
+static const char *obj_path(ObjKind kind, void *obj) {
+        switch (kind) {
+        case OBJ_PROJECT:
+                return ((Project *) obj)->path;
+        case OBJ_ENGINE:
+                return ((Engine *) obj)->path;
+        case OBJ_TASK:
+                return ((Task *) obj)->path;
+        }
+        return NULL;
+}
+
+static void on_added(void *userdata, ObjKind kind, void *obj) {
+        Manager *m = userdata;
+
+        if (m->bus)
+                (void) sd_bus_emit_object_added(m->bus, obj_path(kind, obj));
+}
+
+static void on_removing(void *userdata, ObjKind kind, void *obj) {
+        Manager *m = userdata;
+
+        if (m->bus)
+                (void) sd_bus_emit_object_removed(m->bus, obj_path(kind, obj));
+}
+
+static void on_changed(void *userdata, ObjKind kind, void *obj, unsigned what) {
+        Manager *m = userdata;
+        const char *path = obj_path(kind, obj);
+
+        if (!m->bus)
+                return;
+        if (what & TREE_CHANGE_STATE)
+                (void) sd_bus_emit_properties_changed(m->bus, path, "org.etmem.Project1", "State", "LastError", NULL);
+        if (what & TREE_CHANGE_CYCLES)
+                (void) sd_bus_emit_properties_changed(m->bus, path, "org.etmem.Project1", "Cycles", NULL);
+        if (what & TREE_CHANGE_PARAMS)
+                (void) sd_bus_emit_properties_changed(m->bus, path, "org.etmem.Engine1", "Params", NULL);
+        if (what & TREE_CHANGE_FIGURES)
+                (void) sd_bus_emit_properties_changed(m->bus, path, "org.etmem.Task1", "Pids", "Status", "LastError",
+                                                      "Cycles", "PagesScanned", "PagesHot", "PagesCold",
+                                                      "BytesPagedOut", "BytesMigrated", "LastCycleUsec", NULL);
+}
+
 int manager_new(Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
@@ -26,7 +72,8 @@ int manager_new(Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->notify_fd = -1;
-        m->max_objects = DEFAULT_MAX_OBJECTS;
+        tree_init(&m->tree);
+        m->tree.observer = (TreeObserver) { on_added, on_removing, on_changed, m };
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
@@ -37,9 +84,7 @@ int manager_new(Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        while (m->n_projects > 0)
-                project_free(m->projects[--m->n_projects]);
-        free(m->projects);
+        tree_done(&m->tree);
         manager_drain(m, 2 * 1000000u);
         for (size_t i = 0; i < m->n_draining; i++)
                 runner_unref(m->draining[i].run); /* a worker still inside a plugin keeps its own reference */
@@ -59,12 +104,6 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-Project *manager_find_project(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_projects; i++)
-                if (streq(m->projects[i]->name, name))
-                        return m->projects[i];
-        return NULL;
-}
 
 static const char *path_child(const char *path, const char *parent, const char *kind) {
         size_t n = strlen(parent), k = strlen(kind);
@@ -76,8 +115,8 @@ static const char *path_child(const char *path, const char *parent, const char *
 }
 
 int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **ret_e, Task **ret_t) {
-        for (size_t i = 0; i < m->n_projects; i++) {
-                Project *p = m->projects[i];
+        for (size_t i = 0; i < m->tree.n_projects; i++) {
+                Project *p = m->tree.projects[i];
 
                 if (streq(path, p->path)) {
                         if (ret_p)
@@ -111,18 +150,6 @@ int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **
                 }
         }
         return -ENOENT;
-}
-
-int manager_attach_project(Manager *m, Project *p) {
-        Project **n = realloc(m->projects, (m->n_projects + 1) * sizeof(Project *));
-
-        if (!n)
-                return -ENOMEM;
-        m->projects = n;
-        m->projects[m->n_projects++] = p;
-        m->n_objects++;
-        (void) sd_bus_emit_object_added(m->bus, p->path);
-        return 0;
 }
 
 int manager_add_draining(Manager *m, TaskRun *r, Task *t) {
@@ -164,8 +191,8 @@ static void manager_collect(Manager *m) {
                 memmove(m->draining + i, m->draining + i + 1, (m->n_draining - i - 1) * sizeof *m->draining);
                 m->n_draining--;
         }
-        for (size_t i = 0; i < m->n_projects; i++) {
-                Project *p = m->projects[i];
+        for (size_t i = 0; i < m->tree.n_projects; i++) {
+                Project *p = m->tree.projects[i];
                 bool published = false;
 
                 for (size_t j = 0; j < p->n_engines; j++)
@@ -180,7 +207,7 @@ static void manager_collect(Manager *m) {
                                 }
                         }
                 if (published)
-                        (void) sd_bus_emit_properties_changed(m->bus, p->path, "org.etmem.Project1", "Cycles", NULL);
+                        tree_changed(&m->tree, OBJ_PROJECT, p, TREE_CHANGE_CYCLES);
         }
 }
 
@@ -220,10 +247,10 @@ int manager_save_now(Manager *m) {
 }
 
 void manager_stop_all(Manager *m) {
-        for (size_t i = 0; i < m->n_projects; i++)
-                for (size_t j = 0; j < m->projects[i]->n_engines; j++)
-                        for (size_t k = 0; k < m->projects[i]->engines[j]->n_tasks; k++)
-                                task_stop(m->projects[i]->engines[j]->tasks[k]);
+        for (size_t i = 0; i < m->tree.n_projects; i++)
+                for (size_t j = 0; j < m->tree.projects[i]->n_engines; j++)
+                        for (size_t k = 0; k < m->tree.projects[i]->engines[j]->n_tasks; k++)
+                                task_stop(m->tree.projects[i]->engines[j]->tasks[k]);
 }
 
 void manager_drain(Manager *m, uint64_t timeout_usec) {
@@ -278,7 +305,7 @@ static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_err
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        p = manager_find_project(m, name);
+        p = tree_find_project(&m->tree, name);
         if (!p)
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' does not exist", name);
         log_info("removing project %s", name);
@@ -410,7 +437,7 @@ static int property_get_features(sd_bus *bus, const char *path, const char *inte
 static int property_get_count(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        return sd_bus_message_append(reply, "u", (uint32_t) m->n_objects);
+        return sd_bus_message_append(reply, "u", (uint32_t) m->tree.n_objects);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -423,7 +450,7 @@ const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("EngineTypes", "as", property_get_engine_types, 0, 0),
         SD_BUS_PROPERTY("KernelFeatures", "a{ss}", property_get_features, 0, 0),
-        SD_BUS_PROPERTY("MaxObjects", "u", NULL, offsetof(Manager, max_objects), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxObjects", "u", NULL, offsetof(Manager, tree.max_objects), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ObjectCount", "u", property_get_count, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("CreateProject", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_RESULT("o", project),
                                 method_create_project, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -6,20 +6,18 @@
 #include <systemd/sd-event.h>
 
 #include "plugin.h"
+#include "tree.h"
 #include "types.h"
 
 #define MANAGER_PATH "/org/etmem"
 #define PROJECT_PREFIX "/org/etmem/project"
-#define DEFAULT_MAX_OBJECTS 1024u
+#define DEFAULT_MAX_OBJECTS TREE_DEFAULT_MAX_OBJECTS
 
 struct Manager {
         sd_event *event;
         sd_bus *bus;
 
-        Project **projects;   /* in creation order */
-        size_t n_projects;
-        unsigned n_objects;   /* projects + engines + tasks */
-        unsigned max_objects;
+        Tree tree;
 
         PluginDirs dirs;
         Plugin *plugins;      /* cache of loaded plugins */
@@ -49,9 +47,6 @@ static inline void manager_freep(Manager **m) {
 
 int manager_connect_bus(Manager *m, const char *address);
 int manager_add_objects(Manager *m);
-Project *manager_find_project(Manager *m, const char *name);
-/* Adds a new project (already validated), emitting InterfacesAdded. */
-int manager_attach_project(Manager *m, Project *p);
 
 /* Ask for the tree to be written to the state directory (coalesced, after this loop iteration). */
 void manager_schedule_save(Manager *m);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "tree.h"
 #include "project.h"
 #include "task.h"
 
@@ -21,14 +22,14 @@ const char *project_state_to_string(ProjectState s) {
         return state_names[s];
 }
 
-int project_new(Manager *m, const ProjectSpec *spec, Project **ret) {
+int project_new(Tree *t, const ProjectSpec *spec, Project **ret) {
         _cleanup_(project_freep) Project *p = NULL;
         int r;
 
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
-        p->manager = m;
+        p->tree = t;
         p->name = strdup(spec->name);
         if (!p->name)
                 return -ENOMEM;
@@ -78,17 +79,16 @@ Engine *project_find_engine(Project *p, const char *name) {
         return NULL;
 }
 
-int project_attach_engine(Project *p, Engine *e) {
-        Engine **n = realloc(p->engines, (p->n_engines + 1) * sizeof(Engine *));
+int project_reserve_engines(Project *p, size_t n) {
+        return GREEDY_REALLOC(p->engines, p->cap_engines, p->n_engines + n);
+}
 
-        if (!n)
-                return -ENOMEM;
-        p->engines = n;
+void project_attach_engine(Project *p, Engine *e) {
+        assert(p->n_engines < p->cap_engines);
         p->engines[p->n_engines++] = e;
         e->project = p;
-        p->manager->n_objects++;
-        (void) sd_bus_emit_object_added(p->manager->bus, e->path);
-        return 0;
+        p->tree->n_objects++;
+        tree_added(p->tree, OBJ_ENGINE, e);
 }
 
 void project_set_state(Project *p, ProjectState s, const char *error) {
@@ -100,8 +100,7 @@ void project_set_state(Project *p, ProjectState s, const char *error) {
                 p->last_error = error ? strdup(error) : NULL;
         }
         if (changed)
-                (void) sd_bus_emit_properties_changed(p->manager->bus, p->path, "org.etmem.Project1", "State",
-                                                      "LastError", NULL);
+                tree_changed(p->tree, OBJ_PROJECT, p, TREE_CHANGE_STATE);
 }
 
 /* Asks every engine whether its tasks can run here before starting any. */
@@ -163,19 +162,11 @@ void project_stop(Project *p) {
 }
 
 void project_remove(Project *p) {
-        Manager *m = p->manager;
-
         project_stop(p);
         while (p->n_engines > 0)
                 engine_remove(p->engines[p->n_engines - 1]);
-        (void) sd_bus_emit_object_removed(m->bus, p->path);
-        for (size_t i = 0; i < m->n_projects; i++)
-                if (m->projects[i] == p) {
-                        memmove(m->projects + i, m->projects + i + 1, (m->n_projects - i - 1) * sizeof(Project *));
-                        m->n_projects--;
-                        break;
-                }
-        m->n_objects--;
+        tree_removing(p->tree, OBJ_PROJECT, p);
+        tree_detach_project(p->tree, p);
         project_free(p);
 }
 
@@ -191,23 +182,23 @@ int project_object_find(sd_bus *bus, const char *path, const char *interface, vo
 }
 
 int project_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
-        Manager *m = userdata;
+        Tree *t = &((Manager *) userdata)->tree;
         _cleanup_strv_free_ char **l = NULL;
         size_t n = 0;
 
-        l = calloc(m->n_objects + 1, sizeof(char *));
+        l = calloc(t->n_objects + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->n_projects; i++) {
-                Project *p = m->projects[i];
-                if (n < m->n_objects && !(l[n++] = strdup(p->path)))
+        for (size_t i = 0; i < t->n_projects; i++) {
+                Project *p = t->projects[i];
+                if (n < t->n_objects && !(l[n++] = strdup(p->path)))
                         return -ENOMEM;
                 for (size_t j = 0; j < p->n_engines; j++) {
                         Engine *e = p->engines[j];
-                        if (n < m->n_objects && !(l[n++] = strdup(e->path)))
+                        if (n < t->n_objects && !(l[n++] = strdup(e->path)))
                                 return -ENOMEM;
                         for (size_t k = 0; k < e->n_tasks; k++)
-                                if (n < m->n_objects && !(l[n++] = strdup(e->tasks[k]->path)))
+                                if (n < t->n_objects && !(l[n++] = strdup(e->tasks[k]->path)))
                                         return -ENOMEM;
                 }
         }
@@ -228,7 +219,7 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 r = project_start(p, error);
                 if (r < 0)
                         return r;
-                manager_schedule_save(p->manager);
+                manager_schedule_save(container_of(p->tree, Manager, tree));
         }
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -245,7 +236,7 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (p->state != PROJECT_STOPPED) {
                 project_stop(p);
                 log_info("project %s stopped", p->name);
-                manager_schedule_save(p->manager);
+                manager_schedule_save(container_of(p->tree, Manager, tree));
         }
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -268,7 +259,7 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(p->manager, CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
+        r = apply_section(container_of(p->tree, Manager, tree), CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
                           params, &paths, error);
         if (r < 0)
                 return r;
@@ -294,7 +285,7 @@ static int method_remove_engine(sd_bus_message *msg, void *userdata, sd_bus_erro
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' has no engine '%s'",
                                          p->name, name);
         engine_remove(e);
-        manager_schedule_save(p->manager);
+        manager_schedule_save(container_of(p->tree, Manager, tree));
         return sd_bus_reply_method_return(msg, NULL);
 }
 

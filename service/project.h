@@ -15,7 +15,7 @@ typedef enum ProjectState {
 } ProjectState;
 
 struct Project {
-        Manager *manager;
+        Tree *tree;
         char *name;
         char *path;
         unsigned loop, interval, sleep;
@@ -26,10 +26,10 @@ struct Project {
         char *last_error;
 
         Engine **engines;
-        size_t n_engines;
+        size_t n_engines, cap_engines;
 };
 
-int project_new(Manager *m, const ProjectSpec *spec, Project **ret);
+int project_new(Tree *t, const ProjectSpec *spec, Project **ret);
 Project *project_free(Project *p);
 static inline void project_freep(Project **p) {
         if (*p)
@@ -44,10 +44,12 @@ const char *project_state_to_string(ProjectState s);
 /* Starts every task; all-or-nothing.  error gets the reason. */
 int project_start(Project *p, sd_bus_error *error);
 void project_stop(Project *p);
-/* Unlinks from the manager, emitting InterfacesRemoved for it and its children, and frees. */
+/* Stops it, unlinks it from the tree (observer told: children first) and frees. */
 void project_remove(Project *p);
-/* Adds engine e (already validated), emitting InterfacesAdded. */
-int project_attach_engine(Project *p, Engine *e);
+/* Makes room for n more engines, so that project_attach_engine() cannot fail. */
+int project_reserve_engines(Project *p, size_t n);
+/* Adds engine e (already validated, room reserved) and tells the tree's observer. */
+void project_attach_engine(Project *p, Engine *e);
 void project_set_state(Project *p, ProjectState s, const char *error);
 
 int project_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,

@@ -145,7 +145,7 @@ int state_restore(Manager *m) {
                 } else if (c->sections[i].type == CONFIG_SECTION_PROJECT &&
                            config_project_spec(c, &c->sections[i], &spec, &ce) >= 0 && spec.running) {
                         _cleanup_(sd_bus_error_free) sd_bus_error serr = SD_BUS_ERROR_NULL;
-                        Project *p = manager_find_project(m, spec.name);
+                        Project *p = tree_find_project(&m->tree, spec.name);
 
                         if (p && project_start(p, &serr) < 0) {
                                 log_error("project %s was running but cannot start again: %s", p->name, serr.message);
@@ -158,6 +158,6 @@ int state_restore(Manager *m) {
         m->restoring = false;
         if (lost)
                 keep_aside(m, "unrestored");
-        log_info("restored %zu project(s) from %s", m->n_projects, path);
+        log_info("restored %zu project(s) from %s", m->tree.n_projects, path);
         return 0;
 }

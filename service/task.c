@@ -9,6 +9,7 @@
 #include "project.h"
 #include "runner.h"
 #include "task.h"
+#include "tree.h"
 
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,
              Task **ret) {
@@ -42,7 +43,7 @@ Task *task_free(Task *t) {
         }
         if (t->stopping) {
                 /* the manager's draining list holds its own reference until the worker returns */
-                manager_forget_draining(t->engine->project->manager, t);
+                manager_forget_draining(container_of(t->engine->project->tree, Manager, tree), t);
                 t->stopping = runner_unref(t->stopping);
         }
         task_impl_unref(t->impl);
@@ -57,7 +58,7 @@ Task *task_free(Task *t) {
 }
 
 int task_start(Task *t, sd_bus_error *error) {
-        Manager *m = t->engine->project->manager;
+        Manager *m = container_of(t->engine->project->tree, Manager, tree);
         int r;
 
         if (t->run)
@@ -82,7 +83,7 @@ int task_start(Task *t, sd_bus_error *error) {
 }
 
 void task_stop(Task *t) {
-        Manager *m = t->engine->project->manager;
+        Manager *m = container_of(t->engine->project->tree, Manager, tree);
 
         if (!t->run)
                 return;
@@ -113,26 +114,20 @@ void task_set_figures(Task *t, TaskFigures *f) {
 }
 
 void task_publish(Task *t) {
-        Manager *m = t->engine->project->manager;
-
-        (void) sd_bus_emit_properties_changed(m->bus, t->path, "org.etmem.Task1", "Pids", "Status", "LastError",
-                                              "Cycles", "PagesScanned", "PagesHot", "PagesCold", "BytesPagedOut",
-                                              "BytesMigrated", "LastCycleUsec", NULL);
+        tree_changed(t->engine->project->tree, OBJ_TASK, t, TREE_CHANGE_FIGURES);
 }
 
 void task_remove(Task *t) {
         Engine *e = t->engine;
-        Manager *m = e->project->manager;
 
-        (void) sd_bus_emit_object_removed(m->bus, t->path);
+        tree_removing(e->project->tree, OBJ_TASK, t);
         task_stop(t);
         for (size_t i = 0; i < e->n_tasks; i++)
                 if (e->tasks[i] == t) {
-                        memmove(e->tasks + i, e->tasks + i + 1, (e->n_tasks - i - 1) * sizeof(Task *));
-                        e->n_tasks--;
+                        ARRAY_REMOVE(e->tasks, e->n_tasks, i);
                         break;
                 }
-        m->n_objects--;
+        e->project->tree->n_objects--;
         task_free(t);
 }
 

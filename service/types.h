@@ -2,6 +2,7 @@
 #pragma once
 
 typedef struct Manager Manager;
+typedef struct Tree Tree;
 typedef struct Project Project;
 typedef struct Engine Engine;
 typedef struct Task Task;
