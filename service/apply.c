@@ -6,7 +6,7 @@
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "bus-context.h"
 #include "project.h"
 #include "host.h"
 #include "task.h"
@@ -45,7 +45,7 @@ static int push(void *array, size_t *n, void *item) {
         return 0;
 }
 
-static Project *find_project(Manager *m, Pending *pd, const char *name) {
+static Project *find_project(BusContext *m, Pending *pd, const char *name) {
         Project *p = tree_find_project(&m->tree, name);
 
         if (p)
@@ -158,7 +158,7 @@ static int located(sd_bus_error *error, const char *name, const Config *c, const
         return r;
 }
 
-static int check_limit(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int check_limit(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
         size_t total = m->tree.n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
 
         if (total >= m->tree.max_objects)
@@ -168,7 +168,7 @@ static int check_limit(Manager *m, Pending *pd, const Config *c, const ConfigSec
         return 0;
 }
 
-static int prepare_project(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_project(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
         _cleanup_(project_freep) Project *p = NULL;
         ConfigError ce = {};
         ProjectSpec spec;
@@ -193,7 +193,7 @@ static int prepare_project(Manager *m, Pending *pd, const Config *c, const Confi
         return 0;
 }
 
-static int prepare_engine(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_engine(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
         _cleanup_(engine_freep) Engine *e = NULL;
         _cleanup_(plugin_unrefp) Plugin *plugin = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
@@ -281,7 +281,7 @@ out:
         return r;
 }
 
-static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_task(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
         _cleanup_(task_freep) Task *t = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
         _cleanup_strv_free_ char **params = NULL;
@@ -368,20 +368,8 @@ out:
         return r;
 }
 
-static int paths_append(char ***l, size_t *n, const char *path) {
-        char **nl = realloc(*l, (*n + 2) * sizeof(char *));
-
-        if (!nl)
-                return -ENOMEM;
-        *l = nl;
-        if (!(nl[*n] = strdup(path)))
-                return -ENOMEM;
-        nl[++*n] = NULL;
-        return 0;
-}
-
 /* Makes room in every parent for its pending children, so that the commit cannot fail. */
-static int reserve(Manager *m, Pending *pd) {
+static int reserve(BusContext *m, Pending *pd) {
         int r;
 
         r = tree_reserve_projects(&m->tree, pd->n_projects);
@@ -402,15 +390,11 @@ static int reserve(Manager *m, Pending *pd) {
         return r;
 }
 
-int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
-        _cleanup_strv_free_ char **paths = NULL;
+int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error) {
+        _cleanup_(obj_refs_done) ObjRefs objs = {};
         Pending pd = {};
-        size_t n_paths = 0;
         int r = 0;
 
-        paths = calloc(1, sizeof(char *));
-        if (!paths)
-                return -ENOMEM;
         for (size_t i = 0; i < c->n_sections && r >= 0; i++) {
                 const ConfigSection *s = &c->sections[i];
 
@@ -426,17 +410,9 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
                         break;
                 }
         }
-        if (r < 0) {
-                pending_done(&pd);
-                return r;
-        }
-        /* Reserve the path list first: after this point nothing may fail half-way. */
-        for (size_t i = 0; i < pd.n_projects && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.projects[i]->path);
-        for (size_t i = 0; i < pd.n_engines && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.engines[i]->path);
-        for (size_t i = 0; i < pd.n_tasks && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.tasks[i]->path);
+        /* Room for the result list and in every parent: after this nothing can fail. */
+        if (r >= 0)
+                r = GREEDY_REALLOC(objs.v, objs.cap, pd.n_projects + pd.n_engines + pd.n_tasks);
         if (r >= 0)
                 r = reserve(m, &pd);
         if (r < 0) {
@@ -448,16 +424,17 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
         for (size_t i = 0; i < pd.n_projects; i++) {
                 tree_attach_project(&m->tree, pd.projects[i]);
                 log_info("created project %s", pd.projects[i]->name);
-                pd.projects[i] = NULL;
+                objs.v[objs.n++] = (ObjRef) { OBJ_PROJECT, TAKE_PTR(pd.projects[i]) };
         }
         for (size_t i = 0; i < pd.n_engines; i++) {
                 project_attach_engine(pd.engines[i]->project, pd.engines[i]);
-                pd.engines[i] = NULL;
+                objs.v[objs.n++] = (ObjRef) { OBJ_ENGINE, TAKE_PTR(pd.engines[i]) };
         }
         for (size_t i = 0; i < pd.n_tasks; i++) {
-                Task *t = pd.tasks[i];
+                Task *t = TAKE_PTR(pd.tasks[i]);
+
                 engine_attach_task(t->engine, t);
-                pd.tasks[i] = NULL;
+                objs.v[objs.n++] = (ObjRef) { OBJ_TASK, t };
                 if (t->engine->project->state == PROJECT_RUNNING) {
                         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                         if (task_start(t, &e) < 0)
@@ -466,9 +443,9 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
         }
         pd.n_projects = pd.n_engines = pd.n_tasks = 0;
         pending_done(&pd);
-        manager_schedule_save(m);
-        if (ret_paths)
-                *ret_paths = TAKE_PTR(paths);
+        bus_context_schedule_save(m);
+        if (ret)
+                *ret = TAKE_PTR_STRUCT(objs);
         return 0;
 }
 
@@ -484,15 +461,13 @@ static const char *section_name(const ConfigSection *s, const char *key) {
         return p ? p->value : NULL;
 }
 
-int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
+int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error) {
         _cleanup_free_ Victim *v = NULL;
-        _cleanup_strv_free_ char **paths = NULL;
-        size_t n_paths = 0;
+        _cleanup_(obj_refs_done) ObjRefs objs = {};
         int r;
 
         v = calloc(c->n_sections ? c->n_sections : 1, sizeof *v);
-        paths = calloc(1, sizeof(char *));
-        if (!v || !paths)
+        if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < c->n_sections; i++) {
                 const ConfigSection *s = &c->sections[i];
@@ -533,68 +508,53 @@ int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error 
                 v[i].engine = ename;
                 v[i].task = tname;
         }
-        /* Children before parents; a child whose parent went first is already gone. */
+        /* Children before parents; an object listed twice, or whose parent is listed too,
+         * is removed once. */
         for (size_t pass = 0; pass < 3; pass++) {
                 ConfigSectionType want = pass == 0 ? CONFIG_SECTION_TASK
                                          : pass == 1 ? CONFIG_SECTION_ENGINE : CONFIG_SECTION_PROJECT;
                 for (size_t i = c->n_sections; i-- > 0;) {
-                        Project *p;
-                        Engine *e;
-                        Task *t;
+                        ObjRef ref;
+                        bool seen = false;
 
-                        if (v[i].type != want || !(p = tree_find_project(&m->tree, v[i].project)))
+                        if (v[i].type != want)
                                 continue;
-                        if (want == CONFIG_SECTION_PROJECT) {
-                                r = paths_append(&paths, &n_paths, p->path);
+                        if (want == CONFIG_SECTION_PROJECT)
+                                ref = (ObjRef) { OBJ_PROJECT, tree_find_project(&m->tree, v[i].project) };
+                        else if (want == CONFIG_SECTION_ENGINE)
+                                ref = (ObjRef) { OBJ_ENGINE, tree_find_engine(&m->tree, v[i].project, v[i].engine) };
+                        else
+                                ref = (ObjRef) { OBJ_TASK,
+                                                 tree_find_task(&m->tree, v[i].project, v[i].engine, v[i].task) };
+                        for (size_t j = 0; j < objs.n && !seen; j++)
+                                seen = objs.v[j].obj == ref.obj;
+                        if (!seen) {
+                                r = obj_refs_add(&objs, ref.kind, ref.obj);
                                 if (r < 0)
                                         return r;
-                                log_info("removing project %s", p->name);
-                                project_remove(p);
-                                continue;
                         }
-                        if (!(e = project_find_engine(p, v[i].engine)))
-                                continue;
-                        if (want == CONFIG_SECTION_ENGINE) {
-                                r = paths_append(&paths, &n_paths, e->path);
-                                if (r < 0)
-                                        return r;
-                                engine_remove(e);
-                                continue;
-                        }
-                        if (!(t = engine_find_task(e, v[i].task)))
-                                continue;
-                        r = paths_append(&paths, &n_paths, t->path);
-                        if (r < 0)
-                                return r;
-                        task_remove(t);
                 }
         }
-        manager_schedule_save(m);
-        if (ret_paths)
-                *ret_paths = TAKE_PTR(paths);
+        *ret = TAKE_PTR_STRUCT(objs);
         return 0;
 }
 
-int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
-               char ***ret_paths, sd_bus_error *error) {
-        _cleanup_(config_freep) Config *c = NULL;
-        ConfigFormat f;
-        ConfigError ce = {};
-        int r;
-
-        if (!format || !format[0])
-                f = CONFIG_FORMAT_AUTO;
-        else if (streq(format, "ini"))
-                f = CONFIG_FORMAT_INI;
-        else if (streq(format, "json"))
-                f = CONFIG_FORMAT_JSON;
-        else
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
-        r = config_parse(text, len, f, source && source[0] ? source : "config", &c, &ce);
-        if (r < 0)
-                return invalid_config(error, &ce);
-        return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
+void unapply_commit(BusContext *m, const ObjRefs *l) {
+        for (size_t i = 0; i < l->n; i++)
+                switch (l->v[i].kind) {
+                case OBJ_TASK:
+                        task_remove(l->v[i].obj);
+                        break;
+                case OBJ_ENGINE:
+                        engine_remove(l->v[i].obj);
+                        break;
+                case OBJ_PROJECT:
+                        log_info("removing project %s", ((Project *) l->v[i].obj)->name);
+                        project_remove(l->v[i].obj);
+                        break;
+                }
+        if (l->n > 0)
+                bus_context_schedule_save(m);
 }
 
 static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, sd_bus_error *error) {
@@ -615,8 +575,8 @@ static int section_add_pairs(ConfigSection *s, const char *source, const char *c
         return 0;
 }
 
-int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  char ***ret_paths, sd_bus_error *error) {
+int apply_section(BusContext *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, sd_bus_error *error) {
         _cleanup_(config_freep) Config *c = config_new(source);
         ConfigSection *s;
         int r;
@@ -628,5 +588,5 @@ int apply_section(Manager *m, ConfigSectionType type, const char *source, const 
                 r = section_add_pairs(s, source, (const char *const *) params, error);
         if (r < 0)
                 return r;
-        return apply_config(m, c, ret_paths, error);
+        return apply_config(m, c, ret, error);
 }

@@ -6,17 +6,18 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-context.h"
 #include "config.h"
+#include "tree.h"
 #include "types.h"
 
-int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
-/* Removes exactly the objects the config names; validates all first. */
-int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
-/* Parses text and applies it: the path shared by LoadConfig, AddEngine, AddTask, CreateProject. */
-int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
-               char ***ret_paths, sd_bus_error *error);
+int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error);
+/* Finds exactly the objects the config names, validating all of them, and changes
+ * nothing: *ret lists them in the order unapply_commit() removes them (children first). */
+int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error);
+void unapply_commit(BusContext *m, const ObjRefs *l);
 /* Applies a single section built from bus arguments: the method's own keys (lead: key,
  * value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key, value,
  * ..., NULL). */
-int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  char ***ret_paths, sd_bus_error *error);
+int apply_section(BusContext *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, sd_bus_error *error);

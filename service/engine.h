@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include <systemd/sd-bus.h>
-
 #include "plugin.h"
 #include "types.h"
 
@@ -10,7 +8,6 @@ struct Engine {
         Project *project;
         char *name;     /* object name: type, or eng_name for thirdparty */
         char *type;
-        char *path;
         char *libname;  /* thirdparty only */
         char *ops_name; /* thirdparty only */
         char **params;  /* key, value, key, value, ..., NULL: as given */
@@ -35,7 +32,6 @@ int engine_reserve_tasks(Engine *e, size_t n);
 void engine_attach_task(Engine *e, Task *t);
 /* Removes its tasks, unlinks it from the project (observer told) and frees. */
 void engine_remove(Engine *e);
-
-int engine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                       sd_bus_error *error);
-extern const sd_bus_vtable engine_vtable[];
+/* Records settings a running engine accepted (Command "set"): key, value, ... (the
+ * key "task" is not a setting), so that they survive a restart. */
+int engine_params_merge(Engine *e, char **args);

@@ -4,7 +4,7 @@
 #include "engine.h"
 #include "export.h"
 #include "macro.h"
-#include "manager.h"
+#include "tree.h"
 #include "project.h"
 #include "task.h"
 
@@ -21,14 +21,14 @@ static int add_int(ConfigSection *s, const char *key, long long v) {
         return config_section_add(s, key, buf);
 }
 
-int export_config(Manager *m, Config **ret) {
+int export_config(const Tree *tree, Config **ret) {
         _cleanup_(config_freep) Config *c = config_new("etmemd");
         int r = 0;
 
         if (!c)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->tree.n_projects && r >= 0; i++) {
-                Project *p = m->tree.projects[i];
+        for (size_t i = 0; i < tree->n_projects && r >= 0; i++) {
+                Project *p = tree->projects[i];
                 ConfigSection *s = config_add_section(c, CONFIG_SECTION_PROJECT);
 
                 if (!s)

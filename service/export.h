@@ -6,4 +6,4 @@
 #include "types.h"
 
 /* Serialises the whole tree (with each project's state) into a Config. */
-int export_config(Manager *m, Config **ret);
+int export_config(const Tree *t, Config **ret);

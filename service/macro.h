@@ -35,6 +35,13 @@
                 (p) = NULL;             \
                 _p_;                    \
         })
+/* The same for a struct: returns it and zeroes the variable. */
+#define TAKE_PTR_STRUCT(s)                      \
+        ({                                      \
+                typeof(s) _s_ = (s);            \
+                (s) = (typeof(s)) {};           \
+                _s_;                            \
+        })
 #define TAKE_FD(fd)                     \
         ({                              \
                 int _fd_ = (fd);        \

@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stddef.h>
+#include <systemd/sd-bus.h>
 
-#include "apply.h"
-#include "authorize.h"
-#include "bus-util.h"
+#include "bus-errors.h"
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
-#include "tree.h"
 #include "project.h"
 #include "task.h"
+#include "tree.h"
 
 static const char *const state_names[] = {
         [PROJECT_STOPPED] = "stopped",
@@ -24,7 +22,6 @@ const char *project_state_to_string(ProjectState s) {
 
 int project_new(Tree *t, const ProjectSpec *spec, Project **ret) {
         _cleanup_(project_freep) Project *p = NULL;
-        int r;
 
         p = calloc(1, sizeof *p);
         if (!p)
@@ -33,9 +30,6 @@ int project_new(Tree *t, const ProjectSpec *spec, Project **ret) {
         p->name = strdup(spec->name);
         if (!p->name)
                 return -ENOMEM;
-        r = sd_bus_path_encode(PROJECT_PREFIX, spec->name, &p->path);
-        if (r < 0)
-                return r;
         p->loop = spec->loop;
         p->interval = spec->interval;
         p->sleep = spec->sleep;
@@ -54,7 +48,6 @@ Project *project_free(Project *p) {
                 engine_free(p->engines[i]);
         free(p->engines);
         free(p->name);
-        free(p->path);
         free(p->last_error);
         free(p);
         return NULL;
@@ -170,165 +163,11 @@ void project_remove(Project *p) {
         project_free(p);
 }
 
-int project_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                        sd_bus_error *error) {
-        Project *p = NULL;
-        Engine *e = NULL;
-
-        if (manager_lookup_path(userdata, path, &p, &e, NULL) < 0 || !p || e)
-                return 0;
-        *found = p;
-        return 1;
-}
-
-int project_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
-        Tree *t = &((Manager *) userdata)->tree;
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0;
-
-        l = calloc(t->n_objects + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->n_projects; i++) {
-                Project *p = t->projects[i];
-                if (n < t->n_objects && !(l[n++] = strdup(p->path)))
-                        return -ENOMEM;
-                for (size_t j = 0; j < p->n_engines; j++) {
-                        Engine *e = p->engines[j];
-                        if (n < t->n_objects && !(l[n++] = strdup(e->path)))
-                                return -ENOMEM;
-                        for (size_t k = 0; k < e->n_tasks; k++)
-                                if (n < t->n_objects && !(l[n++] = strdup(e->tasks[k]->path)))
-                                        return -ENOMEM;
-                }
-        }
-        *nodes = TAKE_PTR(l);
-        return 1;
-}
-
-static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
-        int r;
-
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        if (p->state != PROJECT_RUNNING) {
-                r = project_start(p, error);
-                if (r < 0)
-                        return r;
-                manager_schedule_save(container_of(p->tree, Manager, tree));
-        }
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
-        int r;
-
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        if (p->state != PROJECT_STOPPED) {
-                project_stop(p);
-                log_info("project %s stopped", p->name);
-                manager_schedule_save(container_of(p->tree, Manager, tree));
-        }
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
-        _cleanup_strv_free_ char **params = NULL, **paths = NULL;
-        const char *type;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &type);
-        if (r < 0)
-                return r;
-        r = bus_read_params(msg, &params, error);
-        if (r < 0)
-                return r;
-        r = bus_authorize(msg, streq(type, "thirdparty") ? ACTION_LOAD_ENGINE : ACTION_MANAGE,
-                          BUS_DETAILS("project", p->name, "engine", type), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(container_of(p->tree, Manager, tree), CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
-                          params, &paths, error);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, "o", paths[0]);
-}
-
-static int method_remove_engine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
-        const char *name;
-        Engine *e;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name, "engine", name), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        e = project_find_engine(p, name);
-        if (!e)
-                return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' has no engine '%s'",
-                                         p->name, name);
-        engine_remove(e);
-        manager_schedule_save(container_of(p->tree, Manager, tree));
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
-
-        if (streq(property, "State"))
-                return sd_bus_message_append(reply, "s", project_state_to_string(p->state));
-        return sd_bus_message_append(reply, "s", strempty(p->last_error));
-}
-
-static int property_get_cycles(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Project *p = userdata;
+uint64_t project_cycles(const Project *p) {
         uint64_t total = 0;
 
         for (size_t i = 0; i < p->n_engines; i++)
                 for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
                         total += p->engines[i]->tasks[j]->figures.cycles;
-        return sd_bus_message_append(reply, "t", total);
+        return total;
 }
-
-const sd_bus_vtable project_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Name", "s", NULL, offsetof(Project, name), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("LastError", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Loop", "u", NULL, offsetof(Project, loop), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Interval", "u", NULL, offsetof(Project, interval), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Sleep", "u", NULL, offsetof(Project, sleep), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("SysmemThreshold", "i", NULL, offsetof(Project, sysmem_threshold),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("SwapcacheHighWmark", "i", NULL, offsetof(Project, swapcache_high_wmark),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("SwapcacheLowWmark", "i", NULL, offsetof(Project, swapcache_low_wmark),
-                        SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Cycles", "t", property_get_cycles, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("AddEngine", SD_BUS_ARGS("s", type, "a{sv}", params), SD_BUS_RESULT("o", engine),
-                                method_add_engine, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("RemoveEngine", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_remove_engine,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
-};

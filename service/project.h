@@ -17,7 +17,6 @@ typedef enum ProjectState {
 struct Project {
         Tree *tree;
         char *name;
-        char *path;
         unsigned loop, interval, sleep;
         int sysmem_threshold;
         int swapcache_high_wmark;
@@ -51,8 +50,5 @@ int project_reserve_engines(Project *p, size_t n);
 /* Adds engine e (already validated, room reserved) and tells the tree's observer. */
 void project_attach_engine(Project *p, Engine *e);
 void project_set_state(Project *p, ProjectState s, const char *error);
-
-int project_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                        sd_bus_error *error);
-int project_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
-extern const sd_bus_vtable project_vtable[];
+/* Sum of its tasks' cycles (Project1.Cycles). */
+uint64_t project_cycles(const Project *p);

@@ -53,7 +53,7 @@ int state_save(Manager *m) {
 
         if (!m->state_dir)
                 return 0;
-        r = export_config(m, &c);
+        r = export_config(&m->ctx.tree, &c);
         if (r < 0)
                 return log_error_errno(r, "cannot serialise the state: %m");
         r = config_to_json(c, &json);
@@ -138,14 +138,14 @@ int state_restore(Manager *m) {
                                 if (config_section_add(s, c->sections[k].params[q].key, c->sections[k].params[q].value) < 0)
                                         return -ENOMEM;
                 }
-                r = apply_config(m, one, NULL, &error);
+                r = apply_config(&m->ctx, one, NULL, &error);
                 if (r < 0) {
                         log_error("cannot restore a project from %s: %s", path, error.message ? error.message : strerror(-r));
                         lost = true;
                 } else if (c->sections[i].type == CONFIG_SECTION_PROJECT &&
                            config_project_spec(c, &c->sections[i], &spec, &ce) >= 0 && spec.running) {
                         _cleanup_(sd_bus_error_free) sd_bus_error serr = SD_BUS_ERROR_NULL;
-                        Project *p = tree_find_project(&m->tree, spec.name);
+                        Project *p = tree_find_project(&m->ctx.tree, spec.name);
 
                         if (p && project_start(p, &serr) < 0) {
                                 log_error("project %s was running but cannot start again: %s", p->name, serr.message);
@@ -158,6 +158,6 @@ int state_restore(Manager *m) {
         m->restoring = false;
         if (lost)
                 keep_aside(m, "unrestored");
-        log_info("restored %zu project(s) from %s", m->tree.n_projects, path);
+        log_info("restored %zu project(s) from %s", m->ctx.tree.n_projects, path);
         return 0;
 }

@@ -13,7 +13,6 @@
 struct Task {
         Engine *engine;
         char *name;
-        char *path;
         char *type;     /* "pid" | "name" */
         char *value;
         char **params;  /* key, value, ..., NULL */
@@ -42,7 +41,3 @@ void task_stop(Task *t);
 void task_set_figures(Task *t, TaskFigures *f);
 /* Emits PropertiesChanged for the figures. */
 void task_publish(Task *t);
-
-int task_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                     sd_bus_error *error);
-extern const sd_bus_vtable task_vtable[];

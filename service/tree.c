@@ -70,3 +70,12 @@ void tree_changed(Tree *t, ObjKind kind, void *obj, unsigned what) {
         if (t->observer.changed)
                 t->observer.changed(t->observer.userdata, kind, obj, what);
 }
+
+int obj_refs_add(ObjRefs *l, ObjKind kind, void *obj) {
+        return GREEDY_APPEND(l->v, l->n, l->cap, ((ObjRef) { kind, obj }));
+}
+
+void obj_refs_done(ObjRefs *l) {
+        free(l->v);
+        *l = (ObjRefs) {};
+}

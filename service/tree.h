@@ -61,3 +61,17 @@ void tree_detach_project(Tree *t, Project *p);
 void tree_added(Tree *t, ObjKind kind, void *obj);
 void tree_removing(Tree *t, ObjKind kind, void *obj);
 void tree_changed(Tree *t, ObjKind kind, void *obj, unsigned what);
+
+/* A list of objects, such as what apply_config() added. */
+typedef struct ObjRef {
+        ObjKind kind;
+        void *obj;
+} ObjRef;
+
+typedef struct ObjRefs {
+        ObjRef *v;
+        size_t n, cap;
+} ObjRefs;
+
+int obj_refs_add(ObjRefs *l, ObjKind kind, void *obj);
+void obj_refs_done(ObjRefs *l);
