@@ -6,7 +6,6 @@
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
-#include "bus-context.h"
 #include "project.h"
 #include "host.h"
 #include "task.h"
@@ -45,8 +44,8 @@ static int push(void *array, size_t *n, void *item) {
         return 0;
 }
 
-static Project *find_project(BusContext *m, Pending *pd, const char *name) {
-        Project *p = tree_find_project(&m->tree, name);
+static Project *find_project(ApplyEnv *m, Pending *pd, const char *name) {
+        Project *p = tree_find_project(m->tree, name);
 
         if (p)
                 return p;
@@ -76,39 +75,21 @@ static bool task_exists(Pending *pd, Engine *e, const char *name) {
         return false;
 }
 
-static int bus_error_from_config(sd_bus_error *error, const char *name, const ConfigError *err) {
-        _cleanup_free_ char *s = config_error_to_string(err);
-
-        return sd_bus_error_set(error, name, s ? s : "invalid configuration");
-}
-
-/* Replies InvalidConfig with a parse/validation error and releases it. */
-static int invalid_config(sd_bus_error *error, ConfigError *ce) {
-        int r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, ce);
-
-        config_error_clear(ce);
-        return r;
-}
-
 /* The param the plugin complained about, for its line number. */
 static const ConfigParam *param_by_key(const ConfigSection *s, const char *key) {
         return key && key[0] ? config_section_get(s, key) : NULL;
 }
 
-static int plugin_error(sd_bus_error *error, const Config *c, const ConfigSection *s,
+static int plugin_error(ConfigError *error, const Config *c, const ConfigSection *s,
                         const struct etmem_error *err, int r, const char *what) {
-        ConfigError ce = {};
         const ConfigParam *p = param_by_key(s, err->key);
         const char *msg = err->message[0] ? err->message : strerror(-r);
 
         if (p)
-                config_error_param(&ce, c, p, "%s", msg);
+                config_error_param(error, c, p, "%s", msg);
         else
-                config_error_section(&ce, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
-        r = bus_error_from_config(error, r == -EOPNOTSUPP ? ETMEM_ERROR_NOT_SUPPORTED : ETMEM_ERROR_INVALID_CONFIG,
-                                  &ce);
-        config_error_clear(&ce);
-        return r;
+                config_error_section(error, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
+        return r == -EOPNOTSUPP ? -EOPNOTSUPP : -EINVAL;
 }
 
 static char **params_to_strv(const ConfigParam **params, size_t n) {
@@ -134,12 +115,12 @@ static struct etmem_param *params_to_plugin(const ConfigParam **params, size_t n
         return v;
 }
 
-static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
-                   const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
-static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
-                   const char *fmt, ...) {
+/* Fills error with msg at the section's key (or the section) and returns code. */
+static int config_error_at(ConfigError *error, int code, const Config *c, const ConfigSection *s, const char *key,
+                           const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
+static int config_error_at(ConfigError *error, int code, const Config *c, const ConfigSection *s, const char *key,
+                           const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
-        ConfigError ce = {};
         const ConfigParam *p = key ? config_section_get(s, key) : NULL;
         va_list ap;
         int r;
@@ -150,40 +131,37 @@ static int located(sd_bus_error *error, const char *name, const Config *c, const
         if (r < 0)
                 return -ENOMEM;
         if (p)
-                config_error_param(&ce, c, p, "%s", msg);
+                config_error_param(error, c, p, "%s", msg);
         else
-                config_error_section(&ce, c, s, key, "%s", msg);
-        r = bus_error_from_config(error, name, &ce);
-        config_error_clear(&ce);
-        return r;
+                config_error_section(error, c, s, key, "%s", msg);
+        return code;
 }
 
-static int check_limit(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
-        size_t total = m->tree.n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
+static int check_limit(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
+        size_t total = m->tree->n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
 
-        if (total >= m->tree.max_objects)
-                return located(error, ETMEM_ERROR_LIMIT_EXCEEDED, c, s, NULL,
+        if (total >= m->tree->max_objects)
+                return config_error_at(error, -E2BIG, c, s, NULL,
                                "too many objects: etmemd holds at most %u projects, engines and tasks in all (--max-objects)",
-                               m->tree.max_objects);
+                               m->tree->max_objects);
         return 0;
 }
 
-static int prepare_project(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_project(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(project_freep) Project *p = NULL;
-        ConfigError ce = {};
         ProjectSpec spec;
         int r;
 
-        r = config_project_spec(c, s, &spec, &ce);
+        r = config_project_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         if (find_project(m, pd, spec.name))
-                return located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name", "project '%s' already exists",
+                return config_error_at(error, -EEXIST, c, s, "name", "project '%s' already exists",
                                spec.name);
         r = check_limit(m, pd, c, s, error);
         if (r < 0)
                 return r;
-        r = project_new(&m->tree, &spec, &p);
+        r = project_new(m->tree, &spec, &p);
         if (r < 0)
                 return r;
         r = push(&pd->projects, &pd->n_projects, p);
@@ -193,7 +171,7 @@ static int prepare_project(BusContext *m, Pending *pd, const Config *c, const Co
         return 0;
 }
 
-static int prepare_engine(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_engine(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(engine_freep) Engine *e = NULL;
         _cleanup_(plugin_unrefp) Plugin *plugin = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
@@ -201,24 +179,23 @@ static int prepare_engine(BusContext *m, Pending *pd, const Config *c, const Con
         _cleanup_strv_free_ char **params = NULL;
         struct etmem_project_info info;
         struct etmem_error err = {};
-        ConfigError ce = {};
         EngineSpec spec = {};
         EngineImpl *impl;
         Project *p;
         void *priv = NULL;
         int r;
 
-        r = config_engine_spec(c, s, &spec, &ce);
+        r = config_engine_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
                             spec.project);
                 goto out;
         }
         if (find_engine(pd, p, spec.name)) {
-                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, streq(spec.type, "thirdparty") ? "eng_name" : "name",
+                r = config_error_at(error, -EEXIST, c, s, streq(spec.type, "thirdparty") ? "eng_name" : "name",
                             "project '%s' already has an engine '%s'", p->name, spec.name);
                 goto out;
         }
@@ -226,11 +203,11 @@ static int prepare_engine(BusContext *m, Pending *pd, const Config *c, const Con
         if (r < 0)
                 goto out;
         if (streq(spec.type, "thirdparty"))
-                r = plugin_load_thirdparty(&m->plugins, &m->dirs, spec.libname, spec.ops_name, &plugin, &perr);
+                r = plugin_load_thirdparty(m->plugins, m->dirs, spec.libname, spec.ops_name, &plugin, &perr);
         else
-                r = plugin_load_builtin(&m->plugins, &m->dirs, spec.type, &plugin, &perr);
+                r = plugin_load_builtin(m->plugins, m->dirs, spec.type, &plugin, &perr);
         if (r < 0) {
-                _cleanup_strv_free_ char **types = plugin_list_types(&m->dirs);
+                _cleanup_strv_free_ char **types = plugin_list_types(m->dirs);
                 _cleanup_free_ char *list = NULL;
                 size_t len = 0;
                 FILE *f = open_memstream(&list, &len);
@@ -240,10 +217,10 @@ static int prepare_engine(BusContext *m, Pending *pd, const Config *c, const Con
                 if (f)
                         fclose(f);
                 if (r == -ENOENT && !streq(spec.type, "thirdparty"))
-                        r = located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "%s (available: %s)",
+                        r = config_error_at(error, -EINVAL, c, s, "name", "%s (available: %s)",
                                     perr ? perr : "unknown engine type", strempty(list));
                 else
-                        r = located(error, r == -ENOENT ? ETMEM_ERROR_INVALID_CONFIG : ETMEM_ERROR_PLUGIN, c, s,
+                        r = config_error_at(error, r == -ENOENT ? -EINVAL : -ELIBBAD, c, s,
                                     streq(spec.type, "thirdparty") ? (r == -ELIBBAD ? "ops_name" : "libname") : "name",
                                     "%s", perr ? perr : strerror(-r));
                 goto out;
@@ -281,14 +258,13 @@ out:
         return r;
 }
 
-static int prepare_task(BusContext *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(task_freep) Task *t = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
         _cleanup_strv_free_ char **params = NULL;
         struct etmem_project_info info;
         struct etmem_task_conf conf = { .max_threads = 1 };
         struct etmem_error err = {};
-        ConfigError ce = {};
         TaskSpec spec = {};
         const struct etmem_engine_ops *ops;
         TaskImpl *impl;
@@ -297,23 +273,23 @@ static int prepare_task(BusContext *m, Pending *pd, const Config *c, const Confi
         void *priv = NULL;
         int r;
 
-        r = config_task_spec(c, s, &spec, &ce);
+        r = config_task_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
                             spec.project);
                 goto out;
         }
         e = find_engine(pd, p, spec.engine);
         if (!e) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "engine",
+                r = config_error_at(error, -ENOENT, c, s, "engine",
                             "project '%s' has no engine '%s'", p->name, spec.engine);
                 goto out;
         }
         if (task_exists(pd, e, spec.name)) {
-                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name",
+                r = config_error_at(error, -EEXIST, c, s, "name",
                             "engine '%s' of project '%s' already has a task '%s'", e->name, p->name, spec.name);
                 goto out;
         }
@@ -369,10 +345,10 @@ out:
 }
 
 /* Makes room in every parent for its pending children, so that the commit cannot fail. */
-static int reserve(BusContext *m, Pending *pd) {
+static int reserve(ApplyEnv *m, Pending *pd) {
         int r;
 
-        r = tree_reserve_projects(&m->tree, pd->n_projects);
+        r = tree_reserve_projects(m->tree, pd->n_projects);
         for (size_t i = 0; i < pd->n_engines && r >= 0; i++) {
                 size_t n = 1;
 
@@ -390,7 +366,7 @@ static int reserve(BusContext *m, Pending *pd) {
         return r;
 }
 
-int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error) {
+int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error) {
         _cleanup_(obj_refs_done) ObjRefs objs = {};
         Pending pd = {};
         int r = 0;
@@ -422,7 +398,7 @@ int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *err
 
         /* Commit, which cannot fail: parents first so InterfacesAdded arrives in tree order. */
         for (size_t i = 0; i < pd.n_projects; i++) {
-                tree_attach_project(&m->tree, pd.projects[i]);
+                tree_attach_project(m->tree, pd.projects[i]);
                 log_info("created project %s", pd.projects[i]->name);
                 objs.v[objs.n++] = (ObjRef) { OBJ_PROJECT, TAKE_PTR(pd.projects[i]) };
         }
@@ -436,14 +412,15 @@ int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *err
                 engine_attach_task(t->engine, t);
                 objs.v[objs.n++] = (ObjRef) { OBJ_TASK, t };
                 if (t->engine->project->state == PROJECT_RUNNING) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                        ConfigError e = {};
+
                         if (task_start(t, &e) < 0)
-                                log_warning("task %s could not start: %s", t->name, e.message);
+                                log_warning("task %s could not start: %s", t->name, strna(e.message));
+                        config_error_clear(&e);
                 }
         }
         pd.n_projects = pd.n_engines = pd.n_tasks = 0;
         pending_done(&pd);
-        bus_context_schedule_save(m);
         if (ret)
                 *ret = TAKE_PTR_STRUCT(objs);
         return 0;
@@ -461,7 +438,7 @@ static const char *section_name(const ConfigSection *s, const char *key) {
         return p ? p->value : NULL;
 }
 
-int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error) {
+int unapply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error) {
         _cleanup_free_ Victim *v = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
         int r;
@@ -478,11 +455,11 @@ int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *e
                 v[i].type = s->type;
                 pname = section_name(s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project");
                 if (!pname)
-                        return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
+                        return config_error_at(error, -EINVAL, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
                                        "missing required key");
-                p = tree_find_project(&m->tree, pname);
+                p = tree_find_project(m->tree, pname);
                 if (!p)
-                        return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s,
+                        return config_error_at(error, -ENOENT, c, s,
                                        s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
                                        "project '%s' does not exist", pname);
                 if (s->type != CONFIG_SECTION_PROJECT) {
@@ -490,18 +467,18 @@ int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *e
                                            : section_name(s, "eng_name") ? "eng_name" : "name";
                         ename = section_name(s, ekey);
                         if (!ename)
-                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, ekey, "missing required key");
+                                return config_error_at(error, -EINVAL, c, s, ekey, "missing required key");
                         e = project_find_engine(p, ename);
                         if (!e)
-                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, ekey,
+                                return config_error_at(error, -ENOENT, c, s, ekey,
                                                "project '%s' has no engine '%s'", pname, ename);
                 }
                 if (s->type == CONFIG_SECTION_TASK) {
                         tname = section_name(s, "name");
                         if (!tname)
-                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "missing required key");
+                                return config_error_at(error, -EINVAL, c, s, "name", "missing required key");
                         if (!engine_find_task(e, tname))
-                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "name",
+                                return config_error_at(error, -ENOENT, c, s, "name",
                                                "engine '%s' of project '%s' has no task '%s'", ename, pname, tname);
                 }
                 v[i].project = pname;
@@ -520,12 +497,12 @@ int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *e
                         if (v[i].type != want)
                                 continue;
                         if (want == CONFIG_SECTION_PROJECT)
-                                ref = (ObjRef) { OBJ_PROJECT, tree_find_project(&m->tree, v[i].project) };
+                                ref = (ObjRef) { OBJ_PROJECT, tree_find_project(m->tree, v[i].project) };
                         else if (want == CONFIG_SECTION_ENGINE)
-                                ref = (ObjRef) { OBJ_ENGINE, tree_find_engine(&m->tree, v[i].project, v[i].engine) };
+                                ref = (ObjRef) { OBJ_ENGINE, tree_find_engine(m->tree, v[i].project, v[i].engine) };
                         else
                                 ref = (ObjRef) { OBJ_TASK,
-                                                 tree_find_task(&m->tree, v[i].project, v[i].engine, v[i].task) };
+                                                 tree_find_task(m->tree, v[i].project, v[i].engine, v[i].task) };
                         for (size_t j = 0; j < objs.n && !seen; j++)
                                 seen = objs.v[j].obj == ref.obj;
                         if (!seen) {
@@ -539,7 +516,7 @@ int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *e
         return 0;
 }
 
-void unapply_commit(BusContext *m, const ObjRefs *l) {
+void unapply_commit(ApplyEnv *m, const ObjRefs *l) {
         for (size_t i = 0; i < l->n; i++)
                 switch (l->v[i].kind) {
                 case OBJ_TASK:
@@ -553,30 +530,27 @@ void unapply_commit(BusContext *m, const ObjRefs *l) {
                         project_remove(l->v[i].obj);
                         break;
                 }
-        if (l->n > 0)
-                bus_context_schedule_save(m);
 }
 
-static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, sd_bus_error *error) {
+static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, ConfigError *error) {
         int r;
 
         for (; kv && kv[0] && kv[1]; kv += 2) {
                 r = config_section_add(s, kv[0], kv[1]);
                 if (r == -EEXIST)
-                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG, "%s: key '%s' given twice",
-                                                 source, kv[0]);
+                        return config_error_set(error, source, 0, NULL, NULL, "key '%s' given twice", kv[0]);
                 if (r == -EINVAL)
-                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG,
-                                                 "%s: key '%s': invalid key or value (keys are 1..64 characters of [A-Za-z0-9_.-]; values up to 4096 bytes of UTF-8 without control characters or surrounding blanks)",
-                                                 source, kv[0]);
+                        return config_error_set(error, source, 0, NULL, NULL,
+                                                "key '%s': invalid key or value (keys are 1..64 characters of [A-Za-z0-9_.-]; values up to 4096 bytes of UTF-8 without control characters or surrounding blanks)",
+                                                kv[0]);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-int apply_section(BusContext *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  ObjRefs *ret, sd_bus_error *error) {
+int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, ConfigError *error) {
         _cleanup_(config_freep) Config *c = config_new(source);
         ConfigSection *s;
         int r;

@@ -4,20 +4,30 @@
  * built detached first; only when all succeeded are they attached and announced. */
 #pragma once
 
-#include <systemd/sd-bus.h>
-
-#include "bus-context.h"
 #include "config.h"
+#include "plugin.h"
 #include "tree.h"
 #include "types.h"
 
-int apply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error);
+/* What applying needs: the tree, and the plugins engines are loaded from. */
+typedef struct ApplyEnv {
+        Tree *tree;
+        Plugin **plugins;          /* cache of loaded plugins */
+        const PluginDirs *dirs;
+} ApplyEnv;
+
+/* Errors: negative errno with error filled (file, line, key, message):
+ * -EINVAL invalid, -ENOENT no such object, -EEXIST already exists, -E2BIG too many
+ * objects, -EOPNOTSUPP not supported, -ELIBBAD the plugin cannot be loaded; -ENOMEM
+ * with error possibly empty.  The tree is unchanged on any error.
+ * On success *ret (may be NULL) lists the objects added, parents first. */
+int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error);
 /* Finds exactly the objects the config names, validating all of them, and changes
  * nothing: *ret lists them in the order unapply_commit() removes them (children first). */
-int unapply_config(BusContext *m, const Config *c, ObjRefs *ret, sd_bus_error *error);
-void unapply_commit(BusContext *m, const ObjRefs *l);
+int unapply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error);
+void unapply_commit(ApplyEnv *m, const ObjRefs *l);
 /* Applies a single section built from bus arguments: the method's own keys (lead: key,
  * value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key, value,
  * ..., NULL). */
-int apply_section(BusContext *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  ObjRefs *ret, sd_bus_error *error);
+int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, ConfigError *error);

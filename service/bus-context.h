@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "apply.h"
 #include "macro.h"
 #include "plugin.h"
 #include "tree.h"
@@ -36,6 +37,10 @@ struct BusContext {
 
 static inline BusContext *bus_context_of_tree(Tree *t) {
         return container_of(t, BusContext, tree);
+}
+
+static inline ApplyEnv bus_context_apply_env(BusContext *ctx) {
+        return (ApplyEnv) { &ctx->tree, &ctx->plugins, &ctx->dirs };
 }
 
 static inline void bus_context_schedule_save(BusContext *ctx) {

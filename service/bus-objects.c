@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "bus-errors.h"
 #include "bus-names.h"
 #include "bus-objects.h"
 #include "engine.h"
@@ -59,11 +60,13 @@ int bus_reply_objects(sd_bus_message *msg, const ObjRefs *l) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int bus_error_set_config(sd_bus_error *error, const char *name, ConfigError *ce) {
-        _cleanup_free_ char *s = config_error_to_string(ce);
+int bus_error_set_config(sd_bus_error *error, int r, ConfigError *ce) {
+        _cleanup_free_ char *s = ce->message ? config_error_to_string(ce) : NULL;
 
         config_error_clear(ce);
-        return sd_bus_error_set(error, name, s ? s : "invalid configuration");
+        if (!s)
+                return r;
+        return bus_error_set_etmem(error, r, s);
 }
 
 int bus_reply_object(sd_bus_message *msg, const ObjRefs *l) {

@@ -14,6 +14,6 @@ int bus_objects_reply_new(sd_bus_message *msg, const ObjRefs *l, sd_bus_message 
 /* Replies "ao" with the paths of l, or "o" with the path of its first object. */
 int bus_reply_objects(sd_bus_message *msg, const ObjRefs *l);
 int bus_reply_object(sd_bus_message *msg, const ObjRefs *l);
-/* Sets error to name with the config error's text, and clears ce; returns -EINVAL or the
- * errno name maps to. */
-int bus_error_set_config(sd_bus_error *error, const char *name, ConfigError *ce);
+/* Turns an operation's -errno + ConfigError into the reply error (bus_error_set_etmem)
+ * and clears ce; returns r unchanged when ce holds no message (e.g. -ENOMEM). */
+int bus_error_set_config(sd_bus_error *error, int r, ConfigError *ce);

@@ -39,6 +39,9 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         Engine *e = userdata;
         _cleanup_strv_free_ char **params = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        ConfigError ce = {};
+        BusContext *ctx;
+        ApplyEnv env;
         const char *name;
         int r;
 
@@ -55,11 +58,13 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
 
-        r = apply_section(bus_context_of_tree(e->project->tree), CONFIG_SECTION_TASK, "AddTask",
-                          BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &objs,
-                          error);
+        ctx = bus_context_of_tree(e->project->tree);
+        env = bus_context_apply_env(ctx);
+        r = apply_section(&env, CONFIG_SECTION_TASK, "AddTask",
+                          BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &objs, &ce);
         if (r < 0)
-                return r;
+                return bus_error_set_config(error, r, &ce);
+        bus_context_schedule_save(ctx);
         return bus_reply_object(msg, &objs);
 }
 

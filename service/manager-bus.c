@@ -63,8 +63,10 @@ static void on_changed(void *userdata, ObjKind kind, void *obj, unsigned what) {
 
 static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         BusContext *ctx = userdata;
+        ApplyEnv env = bus_context_apply_env(ctx);
         _cleanup_strv_free_ char **params = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        ConfigError ce = {};
         const char *name;
         int r;
 
@@ -79,10 +81,11 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(ctx, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &objs,
-                          error);
+        r = apply_section(&env, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &objs,
+                          &ce);
         if (r < 0)
-                return r;
+                return bus_error_set_config(error, r, &ce);
+        bus_context_schedule_save(ctx);
         return bus_reply_object(msg, &objs);
 }
 
@@ -126,6 +129,7 @@ static bool config_loads_thirdparty(const Config *c) {
 
 static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *error, bool unload) {
         BusContext *ctx = userdata;
+        ApplyEnv env = bus_context_apply_env(ctx);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
@@ -142,7 +146,7 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
                                          "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
         r = config_parse(text, strlen(text), f, source[0] ? source : "config", &c, &ce);
         if (r < 0)
-                return bus_error_set_config(error, ETMEM_ERROR_INVALID_CONFIG, &ce);
+                return bus_error_set_config(error, -EINVAL, &ce); /* -E2BIG of a limit too */
         r = bus_authorize(msg, !unload && config_loads_thirdparty(c) ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL,
                           error);
         if (r < 0)
@@ -150,19 +154,21 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
         if (!unload) {
-                r = apply_config(ctx, c, &objs, error);
+                r = apply_config(&env, c, &objs, &ce);
                 if (r < 0)
-                        return r;
+                        return bus_error_set_config(error, r, &ce);
+                bus_context_schedule_save(ctx);
                 return bus_reply_objects(msg, &objs);
         }
-        r = unapply_config(ctx, c, &objs, error);
+        r = unapply_config(&env, c, &objs, &ce);
         if (r < 0)
-                return r;
+                return bus_error_set_config(error, r, &ce);
         /* the paths are built while the objects still exist */
         r = bus_objects_reply_new(msg, &objs, &reply);
         if (r < 0)
                 return r;
-        unapply_commit(ctx, &objs);
+        unapply_commit(&env, &objs);
+        bus_context_schedule_save(ctx);
         return sd_bus_send(NULL, reply, NULL);
 }
 

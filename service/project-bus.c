@@ -72,9 +72,11 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
         if (p->state != PROJECT_RUNNING) {
-                r = project_start(p, error);
+                ConfigError ce = {};
+
+                r = project_start(p, &ce);
                 if (r < 0)
-                        return r;
+                        return bus_error_set_config(error, r, &ce);
                 bus_context_schedule_save(bus_context_of_tree(p->tree));
         }
         return sd_bus_reply_method_return(msg, NULL);
@@ -101,6 +103,9 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
         Project *p = userdata;
         _cleanup_strv_free_ char **params = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        ConfigError ce = {};
+        BusContext *ctx;
+        ApplyEnv env;
         const char *type;
         int r;
 
@@ -116,10 +121,13 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(bus_context_of_tree(p->tree), CONFIG_SECTION_ENGINE, "AddEngine",
-                          BUS_DETAILS("project", p->name, "name", type), params, &objs, error);
+        ctx = bus_context_of_tree(p->tree);
+        env = bus_context_apply_env(ctx);
+        r = apply_section(&env, CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
+                          params, &objs, &ce);
         if (r < 0)
-                return r;
+                return bus_error_set_config(error, r, &ce);
+        bus_context_schedule_save(ctx);
         return bus_reply_object(msg, &objs);
 }
 

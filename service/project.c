@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stddef.h>
-#include <systemd/sd-bus.h>
 
-#include "bus-errors.h"
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
@@ -97,7 +95,7 @@ void project_set_state(Project *p, ProjectState s, const char *error) {
 }
 
 /* Asks every engine whether its tasks can run here before starting any. */
-static int project_check_start(Project *p, sd_bus_error *error) {
+static int project_check_start(Project *p, ConfigError *error) {
         for (size_t i = 0; i < p->n_engines; i++) {
                 Engine *e = p->engines[i];
                 const struct etmem_engine_ops *ops = e->impl->plugin->ops;
@@ -108,21 +106,20 @@ static int project_check_start(Project *p, sd_bus_error *error) {
 
                         r = ops->check_start ? ops->check_start(e->impl->priv, e->tasks[j]->impl->priv, &err) : 0;
                         if (r >= 0 && !ops->scan && !ops->act)
-                                return sd_bus_error_setf(error, ETMEM_ERROR_NOT_SUPPORTED,
-                                                         "engine '%s' (type %s) cannot run tasks: it implements neither scan nor act",
-                                                         e->name, e->type);
+                                return config_error_message(error, -EOPNOTSUPP,
+                                                            "engine '%s' (type %s) cannot run tasks: it implements neither scan nor act",
+                                                            e->name, e->type);
                         if (r < 0)
-                                return sd_bus_error_setf(error,
-                                                         r == -EOPNOTSUPP ? ETMEM_ERROR_NOT_SUPPORTED : ETMEM_ERROR_INVALID_CONFIG,
-                                                         "project '%s', engine '%s', task '%s' cannot start: %s",
-                                                         p->name, e->name, e->tasks[j]->name,
-                                                         err.message[0] ? err.message : strerror(-r));
+                                return config_error_message(error, r == -EOPNOTSUPP ? -EOPNOTSUPP : -EINVAL,
+                                                            "project '%s', engine '%s', task '%s' cannot start: %s",
+                                                            p->name, e->name, e->tasks[j]->name,
+                                                            err.message[0] ? err.message : strerror(-r));
                 }
         }
         return 0;
 }
 
-int project_start(Project *p, sd_bus_error *error) {
+int project_start(Project *p, ConfigError *error) {
         int r;
 
         r = project_check_start(p, error);
@@ -131,9 +128,9 @@ int project_start(Project *p, sd_bus_error *error) {
         for (size_t i = 0; i < p->n_engines; i++)
                 for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
                         if (p->engines[i]->tasks[j]->stopping)
-                                return sd_bus_error_setf(error, ETMEM_ERROR_BUSY,
-                                                         "task '%s' of project '%s' is still stopping its previous run; try again shortly",
-                                                         p->engines[i]->tasks[j]->name, p->name);
+                                return config_error_message(error, -EBUSY,
+                                                            "task '%s' of project '%s' is still stopping its previous run; try again shortly",
+                                                            p->engines[i]->tasks[j]->name, p->name);
         for (size_t i = 0; i < p->n_engines; i++)
                 for (size_t j = 0; j < p->engines[i]->n_tasks; j++) {
                         r = task_start(p->engines[i]->tasks[j], error);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 
 #include "config.h"
 #include "etmem-plugin.h"
@@ -41,7 +40,7 @@ Engine *project_find_engine(Project *p, const char *name);
 const char *project_state_to_string(ProjectState s);
 
 /* Starts every task; all-or-nothing.  error gets the reason. */
-int project_start(Project *p, sd_bus_error *error);
+int project_start(Project *p, ConfigError *error);
 void project_stop(Project *p);
 /* Stops it, unlinks it from the tree (observer told: children first) and frees. */
 void project_remove(Project *p);

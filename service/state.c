@@ -120,7 +120,8 @@ int state_restore(Manager *m) {
         /* Project by project, so one project that no longer loads does not take the others with it. */
         for (size_t i = 0; i < c->n_sections;) {
                 _cleanup_(config_freep) Config *one = config_new(path);
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                ApplyEnv env = bus_context_apply_env(&m->ctx);
+                ConfigError error = {};
                 ProjectSpec spec;
                 size_t j = i + 1;
 
@@ -138,20 +139,25 @@ int state_restore(Manager *m) {
                                 if (config_section_add(s, c->sections[k].params[q].key, c->sections[k].params[q].value) < 0)
                                         return -ENOMEM;
                 }
-                r = apply_config(&m->ctx, one, NULL, &error);
+                r = apply_config(&env, one, NULL, &error);
                 if (r < 0) {
-                        log_error("cannot restore a project from %s: %s", path, error.message ? error.message : strerror(-r));
+                        _cleanup_free_ char *s = config_error_to_string(&error);
+
+                        log_error("cannot restore a project from %s: %s", path, error.message && s ? s : strerror(-r));
                         lost = true;
                 } else if (c->sections[i].type == CONFIG_SECTION_PROJECT &&
                            config_project_spec(c, &c->sections[i], &spec, &ce) >= 0 && spec.running) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error serr = SD_BUS_ERROR_NULL;
+                        ConfigError serr = {};
                         Project *p = tree_find_project(&m->ctx.tree, spec.name);
 
                         if (p && project_start(p, &serr) < 0) {
-                                log_error("project %s was running but cannot start again: %s", p->name, serr.message);
+                                log_error("project %s was running but cannot start again: %s", p->name,
+                                          strna(serr.message));
                                 project_set_state(p, PROJECT_FAILED, serr.message);
                         }
+                        config_error_clear(&serr);
                 }
+                config_error_clear(&error);
                 config_error_clear(&ce);
                 i = j;
         }

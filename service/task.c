@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stddef.h>
 
-#include "bus-errors.h"
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
@@ -52,15 +51,15 @@ Task *task_free(Task *t) {
         return NULL;
 }
 
-int task_start(Task *t, sd_bus_error *error) {
+int task_start(Task *t, ConfigError *error) {
         BusContext *m = bus_context_of_tree(t->engine->project->tree);
         int r;
 
         if (t->run)
                 return 0;
         if (t->stopping)
-                return sd_bus_error_setf(error, ETMEM_ERROR_BUSY,
-                                         "task '%s' is still stopping its previous run; try again shortly", t->name);
+                return config_error_message(error, -EBUSY,
+                                            "task '%s' is still stopping its previous run; try again shortly", t->name);
         RunSpec spec = {
                 .impl = t->impl,
                 .task = { t->engine->project->name, t->engine->name, t->name, t->type, t->value },
@@ -71,7 +70,8 @@ int task_start(Task *t, sd_bus_error *error) {
         memcpy(spec.counters, t->figures.counters, sizeof spec.counters);
         r = runner_start(&spec, &t->run);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "cannot start a worker for task '%s': %m", t->name);
+                return config_error_message(error, r, "cannot start a worker for task '%s': %s", t->name,
+                                            strerror(-r));
         free(t->figures.last_error);
         t->figures.last_error = NULL;
         return 0;

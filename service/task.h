@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-bus.h>
+#include "config.h"
 
 #include "etmem-plugin.h"
 #include "figures.h"
@@ -35,7 +35,7 @@ static inline void task_freep(Task **t) {
 /* Emits InterfacesRemoved, stops it, unlinks from the engine and frees. */
 void task_remove(Task *t);
 
-int task_start(Task *t, sd_bus_error *error);
+int task_start(Task *t, ConfigError *error);
 void task_stop(Task *t);
 /* Takes over the figures of a run's snapshot (f is left empty). */
 void task_set_figures(Task *t, TaskFigures *f);
