@@ -4,6 +4,7 @@
 #include "apply.h"
 #include "bus-util.h"
 #include "engine.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "project.h"
@@ -231,7 +232,7 @@ static int prepare_engine(ApplyEnv *m, Pending *pd, const Config *c, const Confi
                 r = -ENOMEM;
                 goto out;
         }
-        project_info(p, &info);
+        project_plugin_info(p, &info);
         r = plugin->ops->fill_eng_params(host_table(), &info,
                                          &(struct etmem_params) { spec.n_params, pv }, &priv, &err);
         if (r < 0) {
@@ -303,7 +304,7 @@ static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigS
                 r = -ENOMEM;
                 goto out;
         }
-        project_info(p, &info);
+        project_plugin_info(p, &info);
         r = ops->fill_task_params(e->impl->priv, &info,
                                   &(struct etmem_task_info) { p->name, e->name, spec.name, spec.type, spec.value },
                                   &(struct etmem_params) { spec.n_params, pv }, &conf, &priv, &err);
@@ -414,7 +415,7 @@ int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error)
                 if (t->engine->project->state == PROJECT_RUNNING) {
                         ConfigError e = {};
 
-                        if (task_start(t, &e) < 0)
+                        if (lifecycle_task_start(m->lifecycle, t, &e) < 0)
                                 log_warning("task %s could not start: %s", t->name, strna(e.message));
                         config_error_clear(&e);
                 }
@@ -520,14 +521,14 @@ void unapply_commit(ApplyEnv *m, const ObjRefs *l) {
         for (size_t i = 0; i < l->n; i++)
                 switch (l->v[i].kind) {
                 case OBJ_TASK:
-                        task_remove(l->v[i].obj);
+                        lifecycle_task_remove(m->lifecycle, l->v[i].obj);
                         break;
                 case OBJ_ENGINE:
-                        engine_remove(l->v[i].obj);
+                        lifecycle_engine_remove(m->lifecycle, l->v[i].obj);
                         break;
                 case OBJ_PROJECT:
                         log_info("removing project %s", ((Project *) l->v[i].obj)->name);
-                        project_remove(l->v[i].obj);
+                        lifecycle_project_remove(m->lifecycle, l->v[i].obj);
                         break;
                 }
 }

@@ -5,13 +5,16 @@
 #pragma once
 
 #include "config.h"
+#include "lifecycle.h"
 #include "plugin.h"
 #include "tree.h"
 #include "types.h"
 
-/* What applying needs: the tree, and the plugins engines are loaded from. */
+/* What applying needs: the tree, the plugins engines are loaded from, and the
+ * lifecycle that starts tasks added to a running project and removes objects. */
 typedef struct ApplyEnv {
         Tree *tree;
+        Lifecycle *lifecycle;
         Plugin **plugins;          /* cache of loaded plugins */
         const PluginDirs *dirs;
 } ApplyEnv;

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "apply.h"
+#include "lifecycle.h"
 #include "macro.h"
 #include "plugin.h"
 #include "tree.h"
@@ -21,15 +22,7 @@ struct BusContext {
         Tree tree;
         PluginDirs dirs;
         Plugin *plugins;      /* cache of loaded plugins */
-
-        /* Workers report through this eventfd; runs that were stopped but whose
-         * thread has not returned yet wait in `draining`. */
-        int notify_fd;
-        struct DrainEntry {
-                TaskRun *run;
-                Task *task;   /* NULL once the task went away */
-        } *draining;
-        size_t n_draining, cap_draining;
+        Lifecycle lifecycle;  /* runs of the tree's tasks */
 
         /* Asks for the tree to be written to the state directory (coalesced); the manager's. */
         void (*schedule_save)(BusContext *ctx);
@@ -40,15 +33,10 @@ static inline BusContext *bus_context_of_tree(Tree *t) {
 }
 
 static inline ApplyEnv bus_context_apply_env(BusContext *ctx) {
-        return (ApplyEnv) { &ctx->tree, &ctx->plugins, &ctx->dirs };
+        return (ApplyEnv) { &ctx->tree, &ctx->lifecycle, &ctx->plugins, &ctx->dirs };
 }
 
 static inline void bus_context_schedule_save(BusContext *ctx) {
         if (ctx->schedule_save)
                 ctx->schedule_save(ctx);
 }
-
-/* Keeps a stopped run of task t until its worker returns (manager.c). */
-int draining_add(BusContext *ctx, TaskRun *r, Task *t);
-/* Task t goes away: its draining run (if any) no longer reports to it. */
-void draining_forget(BusContext *ctx, Task *t);

@@ -10,6 +10,7 @@
 #include "bus-util.h"
 #include "engine-bus.h"
 #include "engine.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "project.h"
@@ -89,7 +90,7 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "engine '%s' of project '%s' has no task '%s'",
                                          e->name, e->project->name, name);
         log_info("removing task %s/%s/%s", e->project->name, e->name, name);
-        task_remove(t);
+        lifecycle_task_remove(&bus_context_of_tree(e->project->tree)->lifecycle, t);
         bus_context_schedule_save(bus_context_of_tree(e->project->tree));
         return sd_bus_reply_method_return(msg, NULL);
 }

@@ -2,7 +2,6 @@
 #include <stddef.h>
 
 #include "engine.h"
-#include "log.h"
 #include "macro.h"
 #include "project.h"
 #include "task.h"
@@ -65,19 +64,13 @@ void engine_attach_task(Engine *e, Task *t) {
         tree_added(e->project->tree, OBJ_TASK, t);
 }
 
-void engine_remove(Engine *e) {
-        Project *p = e->project;
-
-        while (e->n_tasks > 0)
-                task_remove(e->tasks[e->n_tasks - 1]);
-        tree_removing(p->tree, OBJ_ENGINE, e);
-        for (size_t i = 0; i < p->n_engines; i++)
-                if (p->engines[i] == e) {
-                        ARRAY_REMOVE(p->engines, p->n_engines, i);
-                        break;
+void engine_detach_task(Engine *e, Task *t) {
+        for (size_t i = 0; i < e->n_tasks; i++)
+                if (e->tasks[i] == t) {
+                        ARRAY_REMOVE(e->tasks, e->n_tasks, i);
+                        e->project->tree->n_objects--;
+                        return;
                 }
-        p->tree->n_objects--;
-        engine_free(e);
 }
 
 /* Params are what the state file and ExportConfig read. */

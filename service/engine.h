@@ -30,8 +30,8 @@ Task *engine_find_task(Engine *e, const char *name);
 int engine_reserve_tasks(Engine *e, size_t n);
 /* Adds task t (room reserved) and tells the tree's observer. */
 void engine_attach_task(Engine *e, Task *t);
-/* Removes its tasks, unlinks it from the project (observer told) and frees. */
-void engine_remove(Engine *e);
+/* Unlinks task t (the caller frees it). */
+void engine_detach_task(Engine *e, Task *t);
 /* Records settings a running engine accepted (Command "set"): key, value, ... (the
  * key "task" is not a setting), so that they survive a restart. */
 int engine_params_merge(Engine *e, char **args);

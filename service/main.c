@@ -9,6 +9,7 @@
 #include "bus-names.h"
 #include "config.h"
 #include "etmem-config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -150,8 +151,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         m->exiting = true;
         /* Save first: running projects are recorded as running so a restart resumes them. */
         (void) manager_save_now(m);
-        manager_stop_all(m);
-        manager_drain(m, 2 * 1000000u);
+        lifecycle_stop_all(&m->ctx.lifecycle);
+        lifecycle_drain(&m->ctx.lifecycle, 2 * 1000000u);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -203,7 +204,7 @@ static int run(int argc, char *argv[]) {
         r = manager_add_objects(m);
         if (r < 0)
                 return log_error_errno(r, "cannot register bus objects: %m");
-        r = state_restore(m);
+        r = manager_restore(m);
         if (r < 0)
                 return log_error_errno(r, "cannot restore state: %m");
         r = sd_bus_request_name(m->ctx.bus, ETMEM_BUS_NAME, 0);

@@ -13,6 +13,7 @@
 #include "etmem-config.h"
 #include "export.h"
 #include "kernel-features.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-bus.h"
@@ -107,7 +108,7 @@ static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_err
         if (!p)
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' does not exist", name);
         log_info("removing project %s", name);
-        project_remove(p);
+        lifecycle_project_remove(&ctx->lifecycle, p);
         bus_context_schedule_save(ctx);
         return sd_bus_reply_method_return(msg, NULL);
 }

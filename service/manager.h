@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon context: the event loop, the bus, the tree, the state file's save timer
- * and the workers' eventfd. */
+ * and the workers' eventfd, whose reports lifecycle_collect() takes in. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,7 +18,6 @@ struct Manager {
 
         char *state_dir;      /* NULL: no persistence */
         sd_event_source *save_source; /* deferred state write */
-        bool restoring;       /* suppresses saving while the state file is being applied */
 
         sd_event_source *notify_source;
         bool exiting;
@@ -39,7 +38,5 @@ int manager_add_objects(Manager *m);
 void manager_schedule_save(Manager *m);
 int manager_save_now(Manager *m);
 
-/* Stops every task (without waiting) — used by SIGTERM. */
-void manager_stop_all(Manager *m);
-/* Waits up to timeout_usec for stopped workers to return. */
-void manager_drain(Manager *m, uint64_t timeout_usec);
+/* Restores the tree from the state directory (before the name is requested). */
+int manager_restore(Manager *m);

@@ -9,6 +9,7 @@
 #include "bus-objects.h"
 #include "bus-util.h"
 #include "engine.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "project-bus.h"
@@ -74,7 +75,7 @@ static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (p->state != PROJECT_RUNNING) {
                 ConfigError ce = {};
 
-                r = project_start(p, &ce);
+                r = lifecycle_project_start(&bus_context_of_tree(p->tree)->lifecycle, p, &ce);
                 if (r < 0)
                         return bus_error_set_config(error, r, &ce);
                 bus_context_schedule_save(bus_context_of_tree(p->tree));
@@ -92,7 +93,7 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
         if (p->state != PROJECT_STOPPED) {
-                project_stop(p);
+                lifecycle_project_stop(&bus_context_of_tree(p->tree)->lifecycle, p);
                 log_info("project %s stopped", p->name);
                 bus_context_schedule_save(bus_context_of_tree(p->tree));
         }
@@ -149,7 +150,7 @@ static int method_remove_engine(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (!e)
                 return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' has no engine '%s'",
                                          p->name, name);
-        engine_remove(e);
+        lifecycle_engine_remove(&bus_context_of_tree(p->tree)->lifecycle, e);
         bus_context_schedule_save(bus_context_of_tree(p->tree));
         return sd_bus_reply_method_return(msg, NULL);
 }

@@ -2,7 +2,6 @@
 #include <stddef.h>
 
 #include "engine.h"
-#include "log.h"
 #include "macro.h"
 #include "project.h"
 #include "task.h"
@@ -51,7 +50,7 @@ Project *project_free(Project *p) {
         return NULL;
 }
 
-void project_info(const Project *p, struct etmem_project_info *ret) {
+void project_plugin_info(const Project *p, struct etmem_project_info *ret) {
         *ret = (struct etmem_project_info) {
                 .name = p->name,
                 .loop = p->loop,
@@ -95,7 +94,7 @@ void project_set_state(Project *p, ProjectState s, const char *error) {
 }
 
 /* Asks every engine whether its tasks can run here before starting any. */
-static int project_check_start(Project *p, ConfigError *error) {
+int project_check_start(Project *p, ConfigError *error) {
         for (size_t i = 0; i < p->n_engines; i++) {
                 Engine *e = p->engines[i];
                 const struct etmem_engine_ops *ops = e->impl->plugin->ops;
@@ -119,45 +118,13 @@ static int project_check_start(Project *p, ConfigError *error) {
         return 0;
 }
 
-int project_start(Project *p, ConfigError *error) {
-        int r;
-
-        r = project_check_start(p, error);
-        if (r < 0)
-                return r;
+void project_detach_engine(Project *p, Engine *e) {
         for (size_t i = 0; i < p->n_engines; i++)
-                for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
-                        if (p->engines[i]->tasks[j]->stopping)
-                                return config_error_message(error, -EBUSY,
-                                                            "task '%s' of project '%s' is still stopping its previous run; try again shortly",
-                                                            p->engines[i]->tasks[j]->name, p->name);
-        for (size_t i = 0; i < p->n_engines; i++)
-                for (size_t j = 0; j < p->engines[i]->n_tasks; j++) {
-                        r = task_start(p->engines[i]->tasks[j], error);
-                        if (r < 0) {
-                                project_stop(p);
-                                return r;
-                        }
+                if (p->engines[i] == e) {
+                        ARRAY_REMOVE(p->engines, p->n_engines, i);
+                        p->tree->n_objects--;
+                        return;
                 }
-        project_set_state(p, PROJECT_RUNNING, NULL);
-        log_info("project %s started", p->name);
-        return 0;
-}
-
-void project_stop(Project *p) {
-        for (size_t i = 0; i < p->n_engines; i++)
-                for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
-                        task_stop(p->engines[i]->tasks[j]);
-        project_set_state(p, PROJECT_STOPPED, NULL);
-}
-
-void project_remove(Project *p) {
-        project_stop(p);
-        while (p->n_engines > 0)
-                engine_remove(p->engines[p->n_engines - 1]);
-        tree_removing(p->tree, OBJ_PROJECT, p);
-        tree_detach_project(p->tree, p);
-        project_free(p);
 }
 
 uint64_t project_cycles(const Project *p) {

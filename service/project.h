@@ -35,15 +35,14 @@ static inline void project_freep(Project **p) {
 }
 
 /* What plugins see of a project. */
-void project_info(const Project *p, struct etmem_project_info *ret);
+void project_plugin_info(const Project *p, struct etmem_project_info *ret);
 Engine *project_find_engine(Project *p, const char *name);
 const char *project_state_to_string(ProjectState s);
 
-/* Starts every task; all-or-nothing.  error gets the reason. */
-int project_start(Project *p, ConfigError *error);
-void project_stop(Project *p);
-/* Stops it, unlinks it from the tree (observer told: children first) and frees. */
-void project_remove(Project *p);
+/* Asks every engine whether its tasks can run here (check_start); error gets the reason. */
+int project_check_start(Project *p, ConfigError *error);
+/* Unlinks engine e (the caller frees it). */
+void project_detach_engine(Project *p, Engine *e);
 /* Makes room for n more engines, so that project_attach_engine() cannot fail. */
 int project_reserve_engines(Project *p, size_t n);
 /* Adds engine e (already validated, room reserved) and tells the tree's observer. */

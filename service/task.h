@@ -18,7 +18,7 @@ struct Task {
         char **params;  /* key, value, ..., NULL */
         TaskImpl *impl;
 
-        TaskRun *run;       /* while running */
+        TaskRun *run;       /* while running (lifecycle.c) */
         TaskRun *stopping;  /* stopped, worker not returned yet */
 
         /* Last published figures (from the run's snapshot, on the loop thread). */
@@ -32,12 +32,5 @@ static inline void task_freep(Task **t) {
         if (*t)
                 task_free(*t);
 }
-/* Emits InterfacesRemoved, stops it, unlinks from the engine and frees. */
-void task_remove(Task *t);
-
-int task_start(Task *t, ConfigError *error);
-void task_stop(Task *t);
 /* Takes over the figures of a run's snapshot (f is left empty). */
 void task_set_figures(Task *t, TaskFigures *f);
-/* Emits PropertiesChanged for the figures. */
-void task_publish(Task *t);
