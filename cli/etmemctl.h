@@ -5,18 +5,13 @@
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
+
 /* Exit statuses: 0 success, 1 the operation failed (bus error, I/O), 2 bad usage.
  * Usage errors are always detected before the bus is touched, so they can be tested
  * without a daemon. */
 #define EXIT_USAGE 2
 
-#define ETMEM_BUS_NAME "org.etmem"
-#define ETMEM_ROOT_PATH "/org/etmem"
-#define ETMEM_PROJECT_PREFIX "/org/etmem/project"
-#define ETMEM_MANAGER_IFACE "org.etmem.Manager1"
-#define ETMEM_PROJECT_IFACE "org.etmem.Project1"
-#define ETMEM_ENGINE_IFACE "org.etmem.Engine1"
-#define ETMEM_TASK_IFACE "org.etmem.Task1"
 
 typedef struct Context {
         const char *address;   /* --address; NULL: the system bus (DBUS_SYSTEM_BUS_ADDRESS) */

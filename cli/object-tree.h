@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "etmemctl.h"
 
 typedef struct ProjectInfo {

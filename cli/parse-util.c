@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "etmemctl.h"
 #include "parse-util.h"
 
@@ -28,23 +29,8 @@ int parse_uint32_range(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
         return 0;
 }
 
-static bool name_char_ok(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '.' || c == '-';
-}
-
 bool name_is_valid(const char *name) {
-        size_t n;
-
-        if (!name)
-                return false;
-        n = strlen(name);
-        if (n < 1 || n > NAME_MAX_LEN || name[0] == '.' || name[0] == '-')
-                return false;
-        for (const char *p = name; *p; p++)
-                if (!name_char_ok(*p))
-                        return false;
-        return true;
+        return name && config_name_is_valid(name);
 }
 
 int kv_split(const char *s, char **ret_key, const char **ret_value) {
@@ -57,14 +43,15 @@ int kv_split(const char *s, char **ret_key, const char **ret_value) {
         klen = (size_t) (eq - s);
         if (klen < 1 || klen > KEY_MAX_LEN)
                 return -EINVAL;
-        for (const char *p = s; p < eq; p++)
-                if (!name_char_ok(*p))
-                        return -EINVAL;
         if (strlen(eq + 1) > VALUE_MAX_LEN)
                 return -E2BIG;
         key = strndup(s, klen);
         if (!key)
                 return -ENOMEM;
+        if (!config_key_is_valid(key)) { /* the daemon's key rule */
+                free(key);
+                return -EINVAL;
+        }
         *ret_key = key;
         *ret_value = eq + 1;
         return 0;

@@ -20,7 +20,7 @@
 int parse_uint32_range(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
 
 /* 1..64 characters of [A-Za-z0-9_.-], not starting with '.' or '-': the daemon's rule
- * (config_name_is_valid), repeated here so a typo fails before the bus is touched. */
+ * (config_name_is_valid, which this calls), so a typo fails before the bus is touched. */
 bool name_is_valid(const char *name);
 
 /* Splits "KEY=VALUE" in place-free fashion: *ret_key is a new string, *ret_value points

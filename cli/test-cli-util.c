@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "macro.h"
 #include "parse-util.h"
 #include "table.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "etmemctl.h"
 #include "macro.h"
 #include "parse-util.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "engine-tables.h"
 #include "etmemctl.h"
 #include "json-util.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "etmemctl.h"
 #include "macro.h"
 #include "parse-util.h"

@@ -4,11 +4,11 @@
 #include "apply.h"
 #include "bus-util.h"
 #include "engine.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 #include "project.h"
-#include "scheduler.h"
+#include "host.h"
 #include "task.h"
 
 typedef struct Pending {
@@ -45,8 +45,8 @@ static int push(void *array, size_t *n, void *item) {
         return 0;
 }
 
-static Project *find_project(Manager *m, Pending *pd, const char *name) {
-        Project *p = manager_find_project(m, name);
+static Project *find_project(ApplyEnv *m, Pending *pd, const char *name) {
+        Project *p = tree_find_project(m->tree, name);
 
         if (p)
                 return p;
@@ -76,39 +76,21 @@ static bool task_exists(Pending *pd, Engine *e, const char *name) {
         return false;
 }
 
-static int bus_error_from_config(sd_bus_error *error, const char *name, const ConfigError *err) {
-        _cleanup_free_ char *s = config_error_to_string(err);
-
-        return sd_bus_error_set(error, name, s ? s : "invalid configuration");
-}
-
-/* Replies InvalidConfig with a parse/validation error and releases it. */
-static int invalid_config(sd_bus_error *error, ConfigError *ce) {
-        int r = bus_error_from_config(error, ETMEM_ERROR_INVALID_CONFIG, ce);
-
-        config_error_clear(ce);
-        return r;
-}
-
 /* The param the plugin complained about, for its line number. */
 static const ConfigParam *param_by_key(const ConfigSection *s, const char *key) {
         return key && key[0] ? config_section_get(s, key) : NULL;
 }
 
-static int plugin_error(sd_bus_error *error, const Config *c, const ConfigSection *s,
+static int plugin_error(ConfigError *error, const Config *c, const ConfigSection *s,
                         const struct etmem_error *err, int r, const char *what) {
-        ConfigError ce = {};
         const ConfigParam *p = param_by_key(s, err->key);
         const char *msg = err->message[0] ? err->message : strerror(-r);
 
         if (p)
-                config_error_param(&ce, c, p, "%s", msg);
+                config_error_param(error, c, p, "%s", msg);
         else
-                config_error_section(&ce, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
-        r = bus_error_from_config(error, r == -EOPNOTSUPP ? ETMEM_ERROR_NOT_SUPPORTED : ETMEM_ERROR_INVALID_CONFIG,
-                                  &ce);
-        config_error_clear(&ce);
-        return r;
+                config_error_section(error, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
+        return r == -EOPNOTSUPP ? -EOPNOTSUPP : -EINVAL;
 }
 
 static char **params_to_strv(const ConfigParam **params, size_t n) {
@@ -134,12 +116,12 @@ static struct etmem_param *params_to_plugin(const ConfigParam **params, size_t n
         return v;
 }
 
-static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
-                   const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
-static int located(sd_bus_error *error, const char *name, const Config *c, const ConfigSection *s, const char *key,
-                   const char *fmt, ...) {
+/* Fills error with msg at the section's key (or the section) and returns code. */
+static int config_error_at(ConfigError *error, int code, const Config *c, const ConfigSection *s, const char *key,
+                           const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
+static int config_error_at(ConfigError *error, int code, const Config *c, const ConfigSection *s, const char *key,
+                           const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
-        ConfigError ce = {};
         const ConfigParam *p = key ? config_section_get(s, key) : NULL;
         va_list ap;
         int r;
@@ -150,40 +132,37 @@ static int located(sd_bus_error *error, const char *name, const Config *c, const
         if (r < 0)
                 return -ENOMEM;
         if (p)
-                config_error_param(&ce, c, p, "%s", msg);
+                config_error_param(error, c, p, "%s", msg);
         else
-                config_error_section(&ce, c, s, key, "%s", msg);
-        r = bus_error_from_config(error, name, &ce);
-        config_error_clear(&ce);
-        return r;
+                config_error_section(error, c, s, key, "%s", msg);
+        return code;
 }
 
-static int check_limit(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
-        size_t total = m->n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
+static int check_limit(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
+        size_t total = m->tree->n_objects + pd->n_projects + pd->n_engines + pd->n_tasks;
 
-        if (total >= m->max_objects)
-                return located(error, ETMEM_ERROR_LIMIT_EXCEEDED, c, s, NULL,
+        if (total >= m->tree->max_objects)
+                return config_error_at(error, -E2BIG, c, s, NULL,
                                "too many objects: etmemd holds at most %u projects, engines and tasks in all (--max-objects)",
-                               m->max_objects);
+                               m->tree->max_objects);
         return 0;
 }
 
-static int prepare_project(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_project(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(project_freep) Project *p = NULL;
-        ConfigError ce = {};
         ProjectSpec spec;
         int r;
 
-        r = config_project_spec(c, s, &spec, &ce);
+        r = config_project_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         if (find_project(m, pd, spec.name))
-                return located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name", "project '%s' already exists",
+                return config_error_at(error, -EEXIST, c, s, "name", "project '%s' already exists",
                                spec.name);
         r = check_limit(m, pd, c, s, error);
         if (r < 0)
                 return r;
-        r = project_new(m, &spec, &p);
+        r = project_new(m->tree, &spec, &p);
         if (r < 0)
                 return r;
         r = push(&pd->projects, &pd->n_projects, p);
@@ -193,7 +172,7 @@ static int prepare_project(Manager *m, Pending *pd, const Config *c, const Confi
         return 0;
 }
 
-static int prepare_engine(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_engine(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(engine_freep) Engine *e = NULL;
         _cleanup_(plugin_unrefp) Plugin *plugin = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
@@ -201,24 +180,23 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
         _cleanup_strv_free_ char **params = NULL;
         struct etmem_project_info info;
         struct etmem_error err = {};
-        ConfigError ce = {};
         EngineSpec spec = {};
         EngineImpl *impl;
         Project *p;
         void *priv = NULL;
         int r;
 
-        r = config_engine_spec(c, s, &spec, &ce);
+        r = config_engine_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
                             spec.project);
                 goto out;
         }
         if (find_engine(pd, p, spec.name)) {
-                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, streq(spec.type, "thirdparty") ? "eng_name" : "name",
+                r = config_error_at(error, -EEXIST, c, s, streq(spec.type, "thirdparty") ? "eng_name" : "name",
                             "project '%s' already has an engine '%s'", p->name, spec.name);
                 goto out;
         }
@@ -226,11 +204,11 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
         if (r < 0)
                 goto out;
         if (streq(spec.type, "thirdparty"))
-                r = plugin_load_thirdparty(&m->plugins, &m->dirs, spec.libname, spec.ops_name, &plugin, &perr);
+                r = plugin_load_thirdparty(m->plugins, m->dirs, spec.libname, spec.ops_name, &plugin, &perr);
         else
-                r = plugin_load_builtin(&m->plugins, &m->dirs, spec.type, &plugin, &perr);
+                r = plugin_load_builtin(m->plugins, m->dirs, spec.type, &plugin, &perr);
         if (r < 0) {
-                _cleanup_strv_free_ char **types = plugin_list_types(&m->dirs);
+                _cleanup_strv_free_ char **types = plugin_list_types(m->dirs);
                 _cleanup_free_ char *list = NULL;
                 size_t len = 0;
                 FILE *f = open_memstream(&list, &len);
@@ -240,10 +218,10 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
                 if (f)
                         fclose(f);
                 if (r == -ENOENT && !streq(spec.type, "thirdparty"))
-                        r = located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "%s (available: %s)",
+                        r = config_error_at(error, -EINVAL, c, s, "name", "%s (available: %s)",
                                     perr ? perr : "unknown engine type", strempty(list));
                 else
-                        r = located(error, r == -ENOENT ? ETMEM_ERROR_INVALID_CONFIG : ETMEM_ERROR_PLUGIN, c, s,
+                        r = config_error_at(error, r == -ENOENT ? -EINVAL : -ELIBBAD, c, s,
                                     streq(spec.type, "thirdparty") ? (r == -ELIBBAD ? "ops_name" : "libname") : "name",
                                     "%s", perr ? perr : strerror(-r));
                 goto out;
@@ -254,8 +232,8 @@ static int prepare_engine(Manager *m, Pending *pd, const Config *c, const Config
                 r = -ENOMEM;
                 goto out;
         }
-        project_info(p, &info);
-        r = plugin->ops->fill_eng_params(scheduler_host(), &info,
+        project_plugin_info(p, &info);
+        r = plugin->ops->fill_eng_params(host_table(), &info,
                                          &(struct etmem_params) { spec.n_params, pv }, &priv, &err);
         if (r < 0) {
                 r = plugin_error(error, c, s, &err, r, "engine refused its parameters");
@@ -281,14 +259,13 @@ out:
         return r;
 }
 
-static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSection *s, sd_bus_error *error) {
+static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigSection *s, ConfigError *error) {
         _cleanup_(task_freep) Task *t = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
         _cleanup_strv_free_ char **params = NULL;
         struct etmem_project_info info;
         struct etmem_task_conf conf = { .max_threads = 1 };
         struct etmem_error err = {};
-        ConfigError ce = {};
         TaskSpec spec = {};
         const struct etmem_engine_ops *ops;
         TaskImpl *impl;
@@ -297,23 +274,23 @@ static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSe
         void *priv = NULL;
         int r;
 
-        r = config_task_spec(c, s, &spec, &ce);
+        r = config_task_spec(c, s, &spec, error);
         if (r < 0)
-                return invalid_config(error, &ce);
+                return -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "project", "project '%s' does not exist",
+                r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
                             spec.project);
                 goto out;
         }
         e = find_engine(pd, p, spec.engine);
         if (!e) {
-                r = located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "engine",
+                r = config_error_at(error, -ENOENT, c, s, "engine",
                             "project '%s' has no engine '%s'", p->name, spec.engine);
                 goto out;
         }
         if (task_exists(pd, e, spec.name)) {
-                r = located(error, ETMEM_ERROR_ALREADY_EXISTS, c, s, "name",
+                r = config_error_at(error, -EEXIST, c, s, "name",
                             "engine '%s' of project '%s' already has a task '%s'", e->name, p->name, spec.name);
                 goto out;
         }
@@ -327,7 +304,7 @@ static int prepare_task(Manager *m, Pending *pd, const Config *c, const ConfigSe
                 r = -ENOMEM;
                 goto out;
         }
-        project_info(p, &info);
+        project_plugin_info(p, &info);
         r = ops->fill_task_params(e->impl->priv, &info,
                                   &(struct etmem_task_info) { p->name, e->name, spec.name, spec.type, spec.value },
                                   &(struct etmem_params) { spec.n_params, pv }, &conf, &priv, &err);
@@ -368,39 +345,33 @@ out:
         return r;
 }
 
-static int manager_attach_project(Manager *m, Project *p) {
-        Project **n = realloc(m->projects, (m->n_projects + 1) * sizeof(Project *));
+/* Makes room in every parent for its pending children, so that the commit cannot fail. */
+static int reserve(ApplyEnv *m, Pending *pd) {
+        int r;
 
-        if (!n)
-                return -ENOMEM;
-        m->projects = n;
-        m->projects[m->n_projects++] = p;
-        m->n_objects++;
-        (void) sd_bus_emit_object_added(m->bus, p->path);
-        return 0;
+        r = tree_reserve_projects(m->tree, pd->n_projects);
+        for (size_t i = 0; i < pd->n_engines && r >= 0; i++) {
+                size_t n = 1;
+
+                for (size_t j = 0; j < i; j++)
+                        n += pd->engines[j]->project == pd->engines[i]->project;
+                r = project_reserve_engines(pd->engines[i]->project, n);
+        }
+        for (size_t i = 0; i < pd->n_tasks && r >= 0; i++) {
+                size_t n = 1;
+
+                for (size_t j = 0; j < i; j++)
+                        n += pd->tasks[j]->engine == pd->tasks[i]->engine;
+                r = engine_reserve_tasks(pd->tasks[i]->engine, n);
+        }
+        return r;
 }
 
-static int paths_append(char ***l, size_t *n, const char *path) {
-        char **nl = realloc(*l, (*n + 2) * sizeof(char *));
-
-        if (!nl)
-                return -ENOMEM;
-        *l = nl;
-        if (!(nl[*n] = strdup(path)))
-                return -ENOMEM;
-        nl[++*n] = NULL;
-        return 0;
-}
-
-int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
-        _cleanup_strv_free_ char **paths = NULL;
+int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error) {
+        _cleanup_(obj_refs_done) ObjRefs objs = {};
         Pending pd = {};
-        size_t n_paths = 0;
         int r = 0;
 
-        paths = calloc(1, sizeof(char *));
-        if (!paths)
-                return -ENOMEM;
         for (size_t i = 0; i < c->n_sections && r >= 0; i++) {
                 const ConfigSection *s = &c->sections[i];
 
@@ -416,57 +387,44 @@ int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *e
                         break;
                 }
         }
-        if (r < 0) {
-                pending_done(&pd);
-                return r;
-        }
-        /* Reserve the path list first: after this point nothing may fail half-way. */
-        for (size_t i = 0; i < pd.n_projects && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.projects[i]->path);
-        for (size_t i = 0; i < pd.n_engines && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.engines[i]->path);
-        for (size_t i = 0; i < pd.n_tasks && r >= 0; i++)
-                r = paths_append(&paths, &n_paths, pd.tasks[i]->path);
+        /* Room for the result list and in every parent: after this nothing can fail. */
+        if (r >= 0)
+                r = GREEDY_REALLOC(objs.v, objs.cap, pd.n_projects + pd.n_engines + pd.n_tasks);
+        if (r >= 0)
+                r = reserve(m, &pd);
         if (r < 0) {
                 pending_done(&pd);
                 return r;
         }
 
-        /* Commit: parents first so InterfacesAdded arrives in tree order. */
+        /* Commit, which cannot fail: parents first so InterfacesAdded arrives in tree order. */
         for (size_t i = 0; i < pd.n_projects; i++) {
-                if (manager_attach_project(m, pd.projects[i]) < 0)
-                        goto oom;
+                tree_attach_project(m->tree, pd.projects[i]);
                 log_info("created project %s", pd.projects[i]->name);
-                pd.projects[i] = NULL;
+                objs.v[objs.n++] = (ObjRef) { OBJ_PROJECT, TAKE_PTR(pd.projects[i]) };
         }
         for (size_t i = 0; i < pd.n_engines; i++) {
-                if (project_attach_engine(pd.engines[i]->project, pd.engines[i]) < 0)
-                        goto oom;
-                pd.engines[i] = NULL;
+                project_attach_engine(pd.engines[i]->project, pd.engines[i]);
+                objs.v[objs.n++] = (ObjRef) { OBJ_ENGINE, TAKE_PTR(pd.engines[i]) };
         }
         for (size_t i = 0; i < pd.n_tasks; i++) {
-                Task *t = pd.tasks[i];
-                if (engine_attach_task(t->engine, t) < 0)
-                        goto oom;
-                pd.tasks[i] = NULL;
+                Task *t = TAKE_PTR(pd.tasks[i]);
+
+                engine_attach_task(t->engine, t);
+                objs.v[objs.n++] = (ObjRef) { OBJ_TASK, t };
                 if (t->engine->project->state == PROJECT_RUNNING) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        if (task_start(t, &e) < 0)
-                                log_warning("task %s could not start: %s", t->name, e.message);
+                        ConfigError e = {};
+
+                        if (lifecycle_task_start(m->lifecycle, t, &e) < 0)
+                                log_warning("task %s could not start: %s", t->name, strna(e.message));
+                        config_error_clear(&e);
                 }
         }
         pd.n_projects = pd.n_engines = pd.n_tasks = 0;
         pending_done(&pd);
-        manager_schedule_save(m);
-        if (ret_paths)
-                *ret_paths = TAKE_PTR(paths);
+        if (ret)
+                *ret = TAKE_PTR_STRUCT(objs);
         return 0;
-oom:
-        /* realloc of a parent's array failed mid-commit: free what is still detached. */
-        log_error("out of memory while attaching objects");
-        pending_done(&pd);
-        manager_schedule_save(m);
-        return -ENOMEM;
 }
 
 /* ---- removal ---- */
@@ -481,15 +439,13 @@ static const char *section_name(const ConfigSection *s, const char *key) {
         return p ? p->value : NULL;
 }
 
-int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error) {
+int unapply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error) {
         _cleanup_free_ Victim *v = NULL;
-        _cleanup_strv_free_ char **paths = NULL;
-        size_t n_paths = 0;
+        _cleanup_(obj_refs_done) ObjRefs objs = {};
         int r;
 
         v = calloc(c->n_sections ? c->n_sections : 1, sizeof *v);
-        paths = calloc(1, sizeof(char *));
-        if (!v || !paths)
+        if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < c->n_sections; i++) {
                 const ConfigSection *s = &c->sections[i];
@@ -500,11 +456,11 @@ int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error 
                 v[i].type = s->type;
                 pname = section_name(s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project");
                 if (!pname)
-                        return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
+                        return config_error_at(error, -EINVAL, c, s, s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
                                        "missing required key");
-                p = manager_find_project(m, pname);
+                p = tree_find_project(m->tree, pname);
                 if (!p)
-                        return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s,
+                        return config_error_at(error, -ENOENT, c, s,
                                        s->type == CONFIG_SECTION_PROJECT ? "name" : "project",
                                        "project '%s' does not exist", pname);
                 if (s->type != CONFIG_SECTION_PROJECT) {
@@ -512,220 +468,90 @@ int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error 
                                            : section_name(s, "eng_name") ? "eng_name" : "name";
                         ename = section_name(s, ekey);
                         if (!ename)
-                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, ekey, "missing required key");
+                                return config_error_at(error, -EINVAL, c, s, ekey, "missing required key");
                         e = project_find_engine(p, ename);
                         if (!e)
-                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, ekey,
+                                return config_error_at(error, -ENOENT, c, s, ekey,
                                                "project '%s' has no engine '%s'", pname, ename);
                 }
                 if (s->type == CONFIG_SECTION_TASK) {
                         tname = section_name(s, "name");
                         if (!tname)
-                                return located(error, ETMEM_ERROR_INVALID_CONFIG, c, s, "name", "missing required key");
+                                return config_error_at(error, -EINVAL, c, s, "name", "missing required key");
                         if (!engine_find_task(e, tname))
-                                return located(error, ETMEM_ERROR_NO_SUCH_OBJECT, c, s, "name",
+                                return config_error_at(error, -ENOENT, c, s, "name",
                                                "engine '%s' of project '%s' has no task '%s'", ename, pname, tname);
                 }
                 v[i].project = pname;
                 v[i].engine = ename;
                 v[i].task = tname;
         }
-        /* Children before parents; a child whose parent went first is already gone. */
+        /* Children before parents; an object listed twice, or whose parent is listed too,
+         * is removed once. */
         for (size_t pass = 0; pass < 3; pass++) {
                 ConfigSectionType want = pass == 0 ? CONFIG_SECTION_TASK
                                          : pass == 1 ? CONFIG_SECTION_ENGINE : CONFIG_SECTION_PROJECT;
                 for (size_t i = c->n_sections; i-- > 0;) {
-                        Project *p;
-                        Engine *e;
-                        Task *t;
+                        ObjRef ref;
+                        bool seen = false;
 
-                        if (v[i].type != want || !(p = manager_find_project(m, v[i].project)))
+                        if (v[i].type != want)
                                 continue;
-                        if (want == CONFIG_SECTION_PROJECT) {
-                                r = paths_append(&paths, &n_paths, p->path);
+                        if (want == CONFIG_SECTION_PROJECT)
+                                ref = (ObjRef) { OBJ_PROJECT, tree_find_project(m->tree, v[i].project) };
+                        else if (want == CONFIG_SECTION_ENGINE)
+                                ref = (ObjRef) { OBJ_ENGINE, tree_find_engine(m->tree, v[i].project, v[i].engine) };
+                        else
+                                ref = (ObjRef) { OBJ_TASK,
+                                                 tree_find_task(m->tree, v[i].project, v[i].engine, v[i].task) };
+                        for (size_t j = 0; j < objs.n && !seen; j++)
+                                seen = objs.v[j].obj == ref.obj;
+                        if (!seen) {
+                                r = obj_refs_add(&objs, ref.kind, ref.obj);
                                 if (r < 0)
                                         return r;
-                                log_info("removing project %s", p->name);
-                                project_remove(p);
-                                continue;
-                        }
-                        if (!(e = project_find_engine(p, v[i].engine)))
-                                continue;
-                        if (want == CONFIG_SECTION_ENGINE) {
-                                r = paths_append(&paths, &n_paths, e->path);
-                                if (r < 0)
-                                        return r;
-                                engine_remove(e);
-                                continue;
-                        }
-                        if (!(t = engine_find_task(e, v[i].task)))
-                                continue;
-                        r = paths_append(&paths, &n_paths, t->path);
-                        if (r < 0)
-                                return r;
-                        task_remove(t);
-                }
-        }
-        manager_schedule_save(m);
-        if (ret_paths)
-                *ret_paths = TAKE_PTR(paths);
-        return 0;
-}
-
-/* ---- export ---- */
-
-static int add_kv(ConfigSection *s, const char *key, const char *value) {
-        return value ? config_section_add(s, key, value) : 0;
-}
-
-static int add_int(ConfigSection *s, const char *key, long long v) {
-        char buf[32];
-
-        if (v < 0)
-                return 0;
-        snprintf(buf, sizeof buf, "%lld", v);
-        return config_section_add(s, key, buf);
-}
-
-int export_config(Manager *m, Config **ret) {
-        _cleanup_(config_freep) Config *c = config_new("etmemd");
-        int r = 0;
-
-        if (!c)
-                return -ENOMEM;
-        for (size_t i = 0; i < m->n_projects && r >= 0; i++) {
-                Project *p = m->projects[i];
-                ConfigSection *s = config_add_section(c, CONFIG_SECTION_PROJECT);
-
-                if (!s)
-                        return -ENOMEM;
-                r = add_kv(s, "name", p->name);
-                r = r < 0 ? r : add_int(s, "loop", p->loop);
-                r = r < 0 ? r : add_int(s, "interval", p->interval);
-                r = r < 0 ? r : add_int(s, "sleep", p->sleep);
-                r = r < 0 ? r : add_int(s, "sysmem_threshold", p->sysmem_threshold);
-                r = r < 0 ? r : add_int(s, "swapcache_high_wmark", p->swapcache_high_wmark);
-                r = r < 0 ? r : add_int(s, "swapcache_low_wmark", p->swapcache_low_wmark);
-                r = r < 0 ? r : add_kv(s, "state", p->state != PROJECT_STOPPED ? "running" : "stopped");
-                for (size_t j = 0; j < p->n_engines && r >= 0; j++) {
-                        Engine *e = p->engines[j];
-
-                        s = config_add_section(c, CONFIG_SECTION_ENGINE);
-                        if (!s)
-                                return -ENOMEM;
-                        r = add_kv(s, "project", p->name);
-                        r = r < 0 ? r : add_kv(s, "name", e->type);
-                        if (streq(e->type, "thirdparty")) {
-                                r = r < 0 ? r : add_kv(s, "eng_name", e->name);
-                                r = r < 0 ? r : add_kv(s, "libname", e->libname);
-                                r = r < 0 ? r : add_kv(s, "ops_name", e->ops_name);
-                        }
-                        for (char **kv = e->params; r >= 0 && kv && kv[0]; kv += 2)
-                                r = add_kv(s, kv[0], kv[1]);
-                        for (size_t k = 0; k < e->n_tasks && r >= 0; k++) {
-                                Task *t = e->tasks[k];
-
-                                s = config_add_section(c, CONFIG_SECTION_TASK);
-                                if (!s)
-                                        return -ENOMEM;
-                                r = add_kv(s, "project", p->name);
-                                r = r < 0 ? r : add_kv(s, "engine", e->name);
-                                r = r < 0 ? r : add_kv(s, "name", t->name);
-                                r = r < 0 ? r : add_kv(s, "type", t->type);
-                                r = r < 0 ? r : add_kv(s, "value", t->value);
-                                for (char **kv = t->params; r >= 0 && kv && kv[0]; kv += 2)
-                                        r = add_kv(s, kv[0], kv[1]);
                         }
                 }
         }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(c);
+        *ret = TAKE_PTR_STRUCT(objs);
         return 0;
 }
 
-int apply_parse_text(const char *text, size_t len, const char *format, const char *source, Config **ret,
-                     sd_bus_error *error) {
-        ConfigFormat f;
-        ConfigError ce = {};
-        int r;
-
-        if (config_format_from_string(format, &f) < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
-        r = config_parse(text, len, f, source && source[0] ? source : "config", ret, &ce);
-        if (r < 0)
-                return invalid_config(error, &ce);
-        return 0;
-}
-
-int apply_validate(const Config *c, bool *ret_thirdparty, sd_bus_error *error) {
-        *ret_thirdparty = false;
-        for (size_t i = 0; i < c->n_sections; i++) {
-                const ConfigSection *s = &c->sections[i];
-                ConfigError ce = {};
-                int r;
-
-                switch (s->type) {
-                case CONFIG_SECTION_PROJECT: {
-                        ProjectSpec spec;
-                        r = config_project_spec(c, s, &spec, &ce);
+void unapply_commit(ApplyEnv *m, const ObjRefs *l) {
+        for (size_t i = 0; i < l->n; i++)
+                switch (l->v[i].kind) {
+                case OBJ_TASK:
+                        lifecycle_task_remove(m->lifecycle, l->v[i].obj);
+                        break;
+                case OBJ_ENGINE:
+                        lifecycle_engine_remove(m->lifecycle, l->v[i].obj);
+                        break;
+                case OBJ_PROJECT:
+                        log_info("removing project %s", ((Project *) l->v[i].obj)->name);
+                        lifecycle_project_remove(m->lifecycle, l->v[i].obj);
                         break;
                 }
-                case CONFIG_SECTION_ENGINE: {
-                        EngineSpec spec = {};
-                        r = config_engine_spec(c, s, &spec, &ce);
-                        if (r >= 0 && streq(spec.type, "thirdparty"))
-                                *ret_thirdparty = true;
-                        free(spec.params);
-                        break;
-                }
-                case CONFIG_SECTION_TASK: {
-                        TaskSpec spec = {};
-                        r = config_task_spec(c, s, &spec, &ce);
-                        free(spec.params);
-                        break;
-                }
-                default:
-                        r = 0;
-                }
-                if (r < 0)
-                        return invalid_config(error, &ce);
-        }
-        return 0;
 }
 
-int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
-               char ***ret_paths, sd_bus_error *error) {
-        _cleanup_(config_freep) Config *c = NULL;
-        int r;
-
-        r = apply_parse_text(text, len, format, source, &c, error);
-        if (r < 0)
-                return r;
-        return unload ? unapply_config(m, c, ret_paths, error) : apply_config(m, c, ret_paths, error);
-}
-
-static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, sd_bus_error *error) {
+static int section_add_pairs(ConfigSection *s, const char *source, const char *const *kv, ConfigError *error) {
         int r;
 
         for (; kv && kv[0] && kv[1]; kv += 2) {
                 r = config_section_add(s, kv[0], kv[1]);
                 if (r == -EEXIST)
-                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG, "%s: key '%s' given twice",
-                                                 source, kv[0]);
+                        return config_error_set(error, source, 0, NULL, NULL, "key '%s' given twice", kv[0]);
                 if (r == -EINVAL)
-                        return sd_bus_error_setf(error, ETMEM_ERROR_INVALID_CONFIG,
-                                                 "%s: key '%s': invalid key or value (keys are 1..64 characters of [A-Za-z0-9_.-]; values up to 4096 bytes of UTF-8 without control characters or surrounding blanks)",
-                                                 source, kv[0]);
+                        return config_error_set(error, source, 0, NULL, NULL,
+                                                "key '%s': invalid key or value (keys are 1..64 characters of [A-Za-z0-9_.-]; values up to 4096 bytes of UTF-8 without control characters or surrounding blanks)",
+                                                kv[0]);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  char ***ret_paths, sd_bus_error *error) {
+int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, ConfigError *error) {
         _cleanup_(config_freep) Config *c = config_new(source);
         ConfigSection *s;
         int r;
@@ -737,5 +563,38 @@ int apply_section(Manager *m, ConfigSectionType type, const char *source, const 
                 r = section_add_pairs(s, source, (const char *const *) params, error);
         if (r < 0)
                 return r;
-        return apply_config(m, c, ret_paths, error);
+        return apply_config(m, c, ret, error);
+}
+
+int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error) {
+        *ret_thirdparty = false;
+        for (size_t i = 0; i < c->n_sections; i++) {
+                const ConfigSection *s = &c->sections[i];
+                int r = 0;
+
+                switch (s->type) {
+                case CONFIG_SECTION_PROJECT: {
+                        ProjectSpec spec;
+                        r = config_project_spec(c, s, &spec, error);
+                        break;
+                }
+                case CONFIG_SECTION_ENGINE: {
+                        EngineSpec spec = {};
+                        r = config_engine_spec(c, s, &spec, error);
+                        if (r >= 0 && streq(spec.type, "thirdparty"))
+                                *ret_thirdparty = true;
+                        free(spec.params);
+                        break;
+                }
+                case CONFIG_SECTION_TASK: {
+                        TaskSpec spec = {};
+                        r = config_task_spec(c, s, &spec, error);
+                        free(spec.params);
+                        break;
+                }
+                }
+                if (r < 0)
+                        return -EINVAL;
+        }
+        return 0;
 }

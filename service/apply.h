@@ -4,28 +4,37 @@
  * built detached first; only when all succeeded are they attached and announced. */
 #pragma once
 
-#include <systemd/sd-bus.h>
-
 #include "config.h"
+#include "lifecycle.h"
+#include "plugin.h"
+#include "tree.h"
 #include "types.h"
 
-int apply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
-/* Removes exactly the objects the config names; validates all first. */
-int unapply_config(Manager *m, const Config *c, char ***ret_paths, sd_bus_error *error);
-/* Serialises the whole tree (with each project's state) into a Config. */
-int export_config(Manager *m, Config **ret);
-/* Parses text as format ("ini", "json", "" = auto) into *ret; InvalidConfig names file:line:key. */
-int apply_parse_text(const char *text, size_t len, const char *format, const char *source, Config **ret,
-                     sd_bus_error *error);
-/* The generic checks of every section (names, required keys, ranges; the engines' own keys
- * are checked by their plugins when applied); *ret_thirdparty = some engine is thirdparty,
- * which needs org.etmem.load-engine.  Runs before authorization. */
-int apply_validate(const Config *c, bool *ret_thirdparty, sd_bus_error *error);
-/* Parses text and applies it: the path shared by LoadConfig, AddEngine, AddTask, CreateProject. */
-int apply_text(Manager *m, const char *text, size_t len, const char *format, const char *source, bool unload,
-               char ***ret_paths, sd_bus_error *error);
+/* What applying needs: the tree, the plugins engines are loaded from, and the
+ * lifecycle that starts tasks added to a running project and removes objects. */
+typedef struct ApplyEnv {
+        Tree *tree;
+        Lifecycle *lifecycle;
+        Plugin **plugins;          /* cache of loaded plugins */
+        const PluginDirs *dirs;
+} ApplyEnv;
+
+/* Errors: negative errno with error filled (file, line, key, message):
+ * -EINVAL invalid, -ENOENT no such object, -EEXIST already exists, -E2BIG too many
+ * objects, -EOPNOTSUPP not supported, -ELIBBAD the plugin cannot be loaded; -ENOMEM
+ * with error possibly empty.  The tree is unchanged on any error.
+ * On success *ret (may be NULL) lists the objects added, parents first. */
+int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error);
+/* Finds exactly the objects the config names, validating all of them, and changes
+ * nothing: *ret lists them in the order unapply_commit() removes them (children first). */
+int unapply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error);
+void unapply_commit(ApplyEnv *m, const ObjRefs *l);
+/* The generic checks of every section (names, required keys, ranges; the engines' own
+ * keys are checked by their plugins when applied), without the tree: what a bus handler
+ * runs before it authorizes.  *ret_thirdparty: some engine is thirdparty. */
+int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error);
 /* Applies a single section built from bus arguments: the method's own keys (lead: key,
  * value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key, value,
  * ..., NULL). */
-int apply_section(Manager *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  char ***ret_paths, sd_bus_error *error);
+int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                  ObjRefs *ret, ConfigError *error);

@@ -14,5 +14,9 @@
 
 extern const sd_bus_error_map etmem_bus_error_map[];
 
+/* Sets error from a negative errno r: the org.etmem.Error name the map gives -r, or
+ * sd-bus's generic name for it, with message msg.  Returns r as sd_bus_error_set does. */
+int bus_error_set_etmem(sd_bus_error *error, int r, const char *msg);
+
 /* Registers the map with sd-bus (idempotent). Call once at start. */
 int etmem_bus_error_map_register(void);

@@ -6,14 +6,6 @@
 
 #define BUS_PARAMS_MAX 256u
 
-int bus_child_path(const char *parent, const char *kind, const char *name, char **ret) {
-        _cleanup_free_ char *prefix = NULL;
-
-        if (asprintf(&prefix, "%s/%s", parent, kind) < 0)
-                return -ENOMEM;
-        return sd_bus_path_encode(prefix, name, ret);
-}
-
 int bus_append_params(sd_bus_message *m, char **params) {
         int r;
 

@@ -5,8 +5,6 @@
 
 #include "bus-errors.h"
 
-/* parent + "/" + kind + "/" + escaped(name) */
-int bus_child_path(const char *parent, const char *kind, const char *name, char **ret);
 /* Appends a{ss} from a key,value,... strv (NULL = empty). */
 int bus_append_params(sd_bus_message *m, char **params);
 /* Reads a{sv} whose values are strings, booleans or integers into a key,value,... strv.

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include <systemd/sd-bus.h>
-
 #include "plugin.h"
 #include "types.h"
 
@@ -10,14 +8,13 @@ struct Engine {
         Project *project;
         char *name;     /* object name: type, or eng_name for thirdparty */
         char *type;
-        char *path;
         char *libname;  /* thirdparty only */
         char *ops_name; /* thirdparty only */
         char **params;  /* key, value, key, value, ..., NULL: as given */
         EngineImpl *impl;
 
         Task **tasks;
-        size_t n_tasks;
+        size_t n_tasks, cap_tasks;
 };
 
 /* Takes ownership of impl. */
@@ -29,10 +26,12 @@ static inline void engine_freep(Engine **e) {
                 engine_free(*e);
 }
 Task *engine_find_task(Engine *e, const char *name);
-int engine_attach_task(Engine *e, Task *t);
-/* Emits InterfacesRemoved for its tasks and itself, unlinks from the project and frees. */
-void engine_remove(Engine *e);
-
-int engine_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                       sd_bus_error *error);
-extern const sd_bus_vtable engine_vtable[];
+/* Makes room for n more tasks, so that engine_attach_task() cannot fail. */
+int engine_reserve_tasks(Engine *e, size_t n);
+/* Adds task t (room reserved) and tells the tree's observer. */
+void engine_attach_task(Engine *e, Task *t);
+/* Unlinks task t (the caller frees it). */
+void engine_detach_task(Engine *e, Task *t);
+/* Records settings a running engine accepted (Command "set"): key, value, ... (the
+ * key "task" is not a setting), so that they survive a restart. */
+int engine_params_merge(Engine *e, char **args);

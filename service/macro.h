@@ -2,8 +2,11 @@
 /* Small helpers in the style of systemd's macro.h / ratbagd's shared-macro.h. */
 #pragma once
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #define _unlikely_(x) (__builtin_expect(!!(x), 0))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define container_of(ptr, type, member) ((type *) ((char *) (ptr) - offsetof(type, member)))
 #define STRLEN(x) (sizeof(x) - 1)
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
@@ -30,6 +34,13 @@
                 typeof(p) _p_ = (p);    \
                 (p) = NULL;             \
                 _p_;                    \
+        })
+/* The same for a struct: returns it and zeroes the variable. */
+#define TAKE_PTR_STRUCT(s)                      \
+        ({                                      \
+                typeof(s) _s_ = (s);            \
+                (s) = (typeof(s)) {};           \
+                _s_;                            \
         })
 #define TAKE_FD(fd)                     \
         ({                              \
@@ -79,3 +90,40 @@ static inline const char *strna(const char *s) {
 static inline const char *strempty(const char *s) {
         return s ? s : "";
 }
+
+/* Makes room for need elements in *array, whose capacity is *cap (greedily: at least
+ * doubling).  -ENOMEM leaves array and cap as they were. */
+static inline int greedy_realloc(void **array, size_t *cap, size_t need, size_t size) {
+        size_t n;
+        void *a;
+
+        if (need <= *cap)
+                return 0;
+        n = MAX(need, MAX(*cap * 2, (size_t) 4));
+        if (n > SIZE_MAX / size)
+                return -ENOMEM;
+        a = realloc(*array, n * size);
+        if (!a)
+                return -ENOMEM;
+        *array = a;
+        *cap = n;
+        return 0;
+}
+#define GREEDY_REALLOC(array, cap, need) greedy_realloc((void **) &(array), &(cap), (need), sizeof((array)[0]))
+
+/* Appends item to array (n elements, capacity cap). */
+#define GREEDY_APPEND(array, n, cap, item)                                      \
+        ({                                                                      \
+                int _r_ = GREEDY_REALLOC(array, cap, (n) + 1);                  \
+                if (_r_ >= 0)                                                   \
+                        (array)[(n)++] = (item);                                \
+                _r_;                                                            \
+        })
+
+/* Removes element i of array (n elements), keeping the order. */
+#define ARRAY_REMOVE(array, n, i)                                                       \
+        do {                                                                            \
+                size_t _i_ = (i);                                                       \
+                memmove((array) + _i_, (array) + _i_ + 1, ((n) - _i_ - 1) * sizeof((array)[0])); \
+                (n)--;                                                                  \
+        } while (0)

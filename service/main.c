@@ -6,8 +6,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-errors.h"
+#include "bus-names.h"
 #include "config.h"
 #include "etmem-config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -156,8 +158,8 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
         m->exiting = true;
         /* Save first: running projects are recorded as running so a restart resumes them. */
         (void) manager_save_now(m);
-        manager_stop_all(m);
-        manager_drain(m, 2 * 1000000u);
+        lifecycle_stop_all(&m->ctx.lifecycle);
+        lifecycle_drain(&m->ctx.lifecycle, 2 * 1000000u);
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -186,21 +188,21 @@ static int run(int argc, char *argv[]) {
         r = manager_new(&m);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the event loop: %m");
-        m->max_objects = arg_max_objects;
-        m->dirs.engines_dirs = engines_dirs();
-        m->dirs.thirdparty_dir = arg_thirdparty_dir ? strdup(arg_thirdparty_dir) : NULL;
+        m->ctx.tree.max_objects = arg_max_objects;
+        m->ctx.dirs.engines_dirs = engines_dirs();
+        m->ctx.dirs.thirdparty_dir = arg_thirdparty_dir ? strdup(arg_thirdparty_dir) : NULL;
         m->state_dir = arg_state_dir ? strdup(arg_state_dir) : NULL;
-        if (!m->dirs.engines_dirs || (arg_state_dir && !m->state_dir))
+        if (!m->ctx.dirs.engines_dirs || (arg_state_dir && !m->state_dir))
                 return log_error_errno(-ENOMEM, "out of memory");
 
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m);
+        r = sd_event_add_signal(m->ctx.event, NULL, SIGTERM, on_sigterm, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m);
+                r = sd_event_add_signal(m->ctx.event, NULL, SIGINT, on_sigterm, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m);
+                r = sd_event_add_signal(m->ctx.event, NULL, SIGHUP, on_sighup, m);
         if (r < 0)
                 return log_error_errno(r, "cannot watch signals: %m");
-        (void) sd_event_set_watchdog(m->event, true);
+        (void) sd_event_set_watchdog(m->ctx.event, true);
 
         r = manager_connect_bus(m, arg_address);
         if (r < 0)
@@ -209,19 +211,19 @@ static int run(int argc, char *argv[]) {
         r = manager_add_objects(m);
         if (r < 0)
                 return log_error_errno(r, "cannot register bus objects: %m");
-        r = state_restore(m);
+        r = manager_restore(m);
         if (r < 0)
                 return log_error_errno(r, "cannot restore state: %m");
-        r = sd_bus_request_name(m->bus, "org.etmem", 0);
+        r = sd_bus_request_name(m->ctx.bus, ETMEM_BUS_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "cannot own the name org.etmem (is another etmemd running, or does the bus policy forbid it?): %m");
 
         log_info("etmemd %s ready on %s (state: %s, engines: %s)", ETMEM_VERSION,
                  arg_address ? arg_address : "the system bus", m->state_dir ? m->state_dir : "none",
-                 m->dirs.engines_dirs[0] ? m->dirs.engines_dirs[0] : "none");
+                 m->ctx.dirs.engines_dirs[0] ? m->ctx.dirs.engines_dirs[0] : "none");
         (void) sd_notify(false, "READY=1\nSTATUS=Processing requests...");
 
-        r = sd_event_loop(m->event);
+        r = sd_event_loop(m->ctx.event);
         if (r < 0)
                 return log_error_errno(r, "event loop failed: %m");
         (void) manager_save_now(m);

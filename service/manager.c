@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <poll.h>
 #include <sys/eventfd.h>
 
-#include "apply.h"
-#include "authorize.h"
-#include "bus-util.h"
-#include "engine.h"
-#include "etmem-config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-bus.h"
 #include "manager.h"
 #include "placement.h"
-#include "project.h"
-#include "scheduler.h"
 #include "state.h"
-#include "target.h"
-#include "task.h"
+#include "tree.h"
+
+static void schedule_save(BusContext *ctx) {
+        manager_schedule_save(container_of(ctx, Manager, ctx));
+}
 
 int manager_new(Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -24,9 +21,10 @@ int manager_new(Manager **ret) {
         m = calloc(1, sizeof *m);
         if (!m)
                 return -ENOMEM;
-        m->notify_fd = -1;
-        m->max_objects = DEFAULT_MAX_OBJECTS;
-        r = sd_event_default(&m->event);
+        m->ctx.schedule_save = schedule_save;
+        tree_init(&m->ctx.tree);
+        lifecycle_init(&m->ctx.lifecycle, &m->ctx.tree);
+        r = sd_event_default(&m->ctx.event);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(m);
@@ -36,129 +34,25 @@ int manager_new(Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
-        while (m->n_projects > 0)
-                project_free(m->projects[--m->n_projects]);
-        free(m->projects);
-        manager_drain(m, 2 * 1000000u);
-        for (size_t i = 0; i < m->n_draining; i++)
-                run_unref(m->draining[i]); /* a worker still inside a plugin keeps its own reference */
-        free(m->draining);
+        /* No signal for objects that go with the daemon. */
+        m->ctx.tree.observer = (TreeObserver) {};
+        lifecycle_stop_all(&m->ctx.lifecycle);
+        lifecycle_drain(&m->ctx.lifecycle, 2 * 1000000u);
+        lifecycle_done(&m->ctx.lifecycle);
+        tree_done(&m->ctx.tree);
         placement_cancel_all();
-        plugin_cache_clear(&m->plugins);
-        strv_free(m->dirs.engines_dirs);
-        free(m->dirs.thirdparty_dir);
+        plugin_cache_clear(&m->ctx.plugins);
+        strv_free(m->ctx.dirs.engines_dirs);
+        free(m->ctx.dirs.thirdparty_dir);
         free(m->state_dir);
         sd_event_source_unref(m->save_source);
         sd_event_source_unref(m->notify_source);
-        if (m->notify_fd >= 0)
-                close(m->notify_fd);
-        sd_bus_flush_close_unref(m->bus);
-        sd_event_unref(m->event);
+        if (m->ctx.lifecycle.notify_fd >= 0)
+                close(m->ctx.lifecycle.notify_fd);
+        sd_bus_flush_close_unref(m->ctx.bus);
+        sd_event_unref(m->ctx.event);
         free(m);
         return NULL;
-}
-
-Project *manager_find_project(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_projects; i++)
-                if (streq(m->projects[i]->name, name))
-                        return m->projects[i];
-        return NULL;
-}
-
-static const char *path_child(const char *path, const char *parent, const char *kind) {
-        size_t n = strlen(parent), k = strlen(kind);
-
-        if (strncmp(path, parent, n) != 0 || path[n] != '/' || strncmp(path + n + 1, kind, k) != 0 ||
-            path[n + 1 + k] != '/')
-                return NULL;
-        return path + n;
-}
-
-int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **ret_e, Task **ret_t) {
-        for (size_t i = 0; i < m->n_projects; i++) {
-                Project *p = m->projects[i];
-
-                if (streq(path, p->path)) {
-                        if (ret_p)
-                                *ret_p = p;
-                        return 0;
-                }
-                if (!path_child(path, p->path, "engine"))
-                        continue;
-                for (size_t j = 0; j < p->n_engines; j++) {
-                        Engine *e = p->engines[j];
-
-                        if (streq(path, e->path)) {
-                                if (ret_p)
-                                        *ret_p = p;
-                                if (ret_e)
-                                        *ret_e = e;
-                                return 0;
-                        }
-                        if (!path_child(path, e->path, "task"))
-                                continue;
-                        for (size_t k = 0; k < e->n_tasks; k++)
-                                if (streq(path, e->tasks[k]->path)) {
-                                        if (ret_p)
-                                                *ret_p = p;
-                                        if (ret_e)
-                                                *ret_e = e;
-                                        if (ret_t)
-                                                *ret_t = e->tasks[k];
-                                        return 0;
-                                }
-                }
-        }
-        return -ENOENT;
-}
-
-int manager_add_draining(Manager *m, TaskRun *r) {
-        TaskRun **n = realloc(m->draining, (m->n_draining + 1) * sizeof(TaskRun *));
-
-        if (!n)
-                return -ENOMEM;
-        m->draining = n;
-        m->draining[m->n_draining++] = run_ref(r);
-        return 0;
-}
-
-/* Joins finished stopped runs and publishes fresh figures of running ones. */
-static void manager_collect(Manager *m) {
-        for (size_t i = 0; i < m->n_draining;) {
-                TaskRun *r = m->draining[i];
-                Task *owner;
-
-                if (!run_finished(r)) {
-                        i++;
-                        continue;
-                }
-                run_join(r);
-                owner = run_owner(r);
-                if (owner && owner->stopping == r) {
-                        if (run_take_snapshot(r, owner))
-                                task_publish(owner);
-                        owner->stopping = run_unref(owner->stopping);
-                        run_set_owner(r, NULL);
-                }
-                run_unref(r);
-                memmove(m->draining + i, m->draining + i + 1, (m->n_draining - i - 1) * sizeof(TaskRun *));
-                m->n_draining--;
-        }
-        for (size_t i = 0; i < m->n_projects; i++) {
-                Project *p = m->projects[i];
-                bool published = false;
-
-                for (size_t j = 0; j < p->n_engines; j++)
-                        for (size_t k = 0; k < p->engines[j]->n_tasks; k++) {
-                                Task *t = p->engines[j]->tasks[k];
-                                if (t->run && run_take_snapshot(t->run, t)) {
-                                        task_publish(t);
-                                        published = true;
-                                }
-                        }
-                if (published)
-                        (void) sd_bus_emit_properties_changed(m->bus, p->path, "org.etmem.Project1", "Cycles", NULL);
-        }
 }
 
 static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -166,23 +60,23 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
                 log_debug("eventfd read: %m");
-        manager_collect(userdata);
+        lifecycle_collect(&((Manager *) userdata)->ctx.lifecycle);
         return 0;
 }
 
 static int on_save(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
 
-        (void) state_save(m);
+        (void) state_save(&m->ctx.tree, m->state_dir);
         return sd_event_source_set_enabled(s, SD_EVENT_OFF);
 }
 
 void manager_schedule_save(Manager *m) {
-        if (!m->state_dir || m->restoring || !m->event)
+        if (!m->state_dir || !m->ctx.event)
                 return;
         if (!m->save_source) {
-                if (sd_event_add_defer(m->event, &m->save_source, on_save, m) < 0) {
-                        (void) state_save(m);
+                if (sd_event_add_defer(m->ctx.event, &m->save_source, on_save, m) < 0) {
+                        (void) state_save(&m->ctx.tree, m->state_dir);
                         return;
                 }
                 (void) sd_event_source_set_description(m->save_source, "state-save");
@@ -193,292 +87,56 @@ void manager_schedule_save(Manager *m) {
 int manager_save_now(Manager *m) {
         if (m->save_source)
                 (void) sd_event_source_set_enabled(m->save_source, SD_EVENT_OFF);
-        return state_save(m);
+        return state_save(&m->ctx.tree, m->state_dir);
 }
 
-void manager_stop_all(Manager *m) {
-        for (size_t i = 0; i < m->n_projects; i++)
-                for (size_t j = 0; j < m->projects[i]->n_engines; j++)
-                        for (size_t k = 0; k < m->projects[i]->engines[j]->n_tasks; k++)
-                                task_stop(m->projects[i]->engines[j]->tasks[k]);
+int manager_restore(Manager *m) {
+        ApplyEnv env = bus_context_apply_env(&m->ctx);
+
+        return state_restore(&env, m->state_dir);
 }
-
-void manager_drain(Manager *m, uint64_t timeout_usec) {
-        uint64_t step = 10000;
-
-        for (uint64_t waited = 0; m->n_draining > 0 && waited < timeout_usec; waited += step) {
-                manager_collect(m);
-                if (m->n_draining > 0)
-                        (void) poll(NULL, 0, (int) (step / 1000));
-        }
-        manager_collect(m);
-        if (m->n_draining > 0)
-                log_warning("%zu worker(s) did not return in time", m->n_draining);
-}
-
-/* ---- Manager1 ---- */
-
-static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_strv_free_ char **params = NULL, **paths = NULL;
-        const char *name;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_read_params(msg, &params, error);
-        if (r < 0)
-                return r;
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(m, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &paths, error);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, "o", paths[0]);
-}
-
-static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *name;
-        Project *p;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        p = manager_find_project(m, name);
-        if (!p)
-                return sd_bus_error_setf(error, ETMEM_ERROR_NO_SUCH_OBJECT, "project '%s' does not exist", name);
-        log_info("removing project %s", name);
-        project_remove(p);
-        manager_schedule_save(m);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int reply_paths(sd_bus_message *msg, char **paths) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "o");
-        if (r < 0)
-                return r;
-        for (char **p = paths; p && *p; p++) {
-                r = sd_bus_message_append(reply, "o", *p);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
-static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *error, bool unload) {
-        Manager *m = userdata;
-        _cleanup_strv_free_ char **paths = NULL;
-        _cleanup_(config_freep) Config *c = NULL;
-        const char *text, *format, *source;
-        bool thirdparty;
-        int r;
-
-        r = sd_bus_message_read(msg, "sss", &text, &format, &source);
-        if (r < 0)
-                return r;
-        /* parse -> validate -> authorize -> act: bad input never costs a polkit prompt, and
-         * the action is chosen from what the text parses to, never from its raw bytes */
-        r = apply_parse_text(text, strlen(text), format, source, &c, error);
-        if (r < 0)
-                return r;
-        /* UnloadConfig needs only the objects' names (etmem's obj del): those are checked
-         * against the tree after authorization, as an unknown name is not bad input */
-        thirdparty = false;
-        r = unload ? 0 : apply_validate(c, &thirdparty, error);
-        if (r < 0)
-                return r;
-        /* Code runs as root when a third-party engine loads: that needs its own action. */
-        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL, error);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return 1; /* held until polkit answers, then dispatched again */
-        r = unload ? unapply_config(m, c, &paths, error) : apply_config(m, c, &paths, error);
-        if (r < 0)
-                return r;
-        return reply_paths(msg, paths);
-}
-
-static int method_load_config(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return load_or_unload(msg, userdata, error, false);
-}
-
-static int method_unload_config(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return load_or_unload(msg, userdata, error, true);
-}
-
-static int method_export_config(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_free_ char *text = NULL;
-        const char *format;
-        int r;
-
-        r = sd_bus_message_read(msg, "s", &format);
-        if (r < 0)
-                return r;
-        if (!streq(format, "json") && !streq(format, "ini") && !streq(format, ""))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "format '%s' is not one of \"json\" or \"ini\"", format);
-        r = export_config(m, &c);
-        if (r < 0)
-                return r;
-        r = streq(format, "ini") ? config_to_ini(c, &text) : config_to_json(c, &text);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, "s", text);
-}
-
-static int method_get_placement_advice(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        uint32_t cpus;
-        uint64_t mbs;
-        int r;
-
-        r = sd_bus_message_read(msg, "ut", &cpus, &mbs);
-        if (r < 0)
-                return r;
-        /* advice reads only node figures anyone can read in sysfs: inspect, not manage */
-        r = bus_authorize(msg, ACTION_INSPECT, NULL, error);
-        if (r <= 0)
-                return r < 0 ? r : 1; /* 0: held until polkit answers, then dispatched again */
-        return placement_advice_start(userdata, msg, cpus, mbs, error);
-}
-
-static int property_get_engine_types(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_strv_free_ char **types = plugin_list_types(&m->dirs);
-
-        if (!types)
-                return -ENOMEM;
-        return sd_bus_message_append_strv(reply, types);
-}
-
-static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Probing reads sysfs and may briefly create a kdamond: once per few seconds is plenty. */
-        static char **cache = NULL;
-        static uint64_t cached_at = 0;
-        uint64_t now = 0;
-        int r;
-
-        (void) sd_event_now(((Manager *) userdata)->event, CLOCK_MONOTONIC, &now);
-        if (!cache || now - cached_at > 5 * 1000000u) {
-                char **kv = NULL;
-                r = mem_kernel_features(&kv);
-                if (r < 0)
-                        return r;
-                strv_free(cache);
-                cache = kv;
-                cached_at = now;
-        }
-        return bus_append_params(reply, cache);
-}
-
-static int property_get_count(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        return sd_bus_message_append(reply, "u", (uint32_t) m->n_objects);
-}
-
-static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", ETMEM_VERSION);
-}
-
-const sd_bus_vtable manager_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("EngineTypes", "as", property_get_engine_types, 0, 0),
-        SD_BUS_PROPERTY("KernelFeatures", "a{ss}", property_get_features, 0, 0),
-        SD_BUS_PROPERTY("MaxObjects", "u", NULL, offsetof(Manager, max_objects), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("ObjectCount", "u", property_get_count, 0, 0),
-        SD_BUS_METHOD_WITH_ARGS("CreateProject", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_RESULT("o", project),
-                                method_create_project, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("RemoveProject", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_remove_project,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("LoadConfig", SD_BUS_ARGS("s", text, "s", format, "s", source),
-                                SD_BUS_RESULT("ao", objects), method_load_config, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("UnloadConfig", SD_BUS_ARGS("s", text, "s", format, "s", source),
-                                SD_BUS_RESULT("ao", objects), method_unload_config, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ExportConfig", SD_BUS_ARGS("s", format), SD_BUS_RESULT("s", text),
-                                method_export_config, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetPlacementAdvice", SD_BUS_ARGS("u", cpus, "t", megabytes),
-                                SD_BUS_RESULT("s", nodelist), method_get_placement_advice, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
-};
-
 
 int manager_connect_bus(Manager *m, const char *address) {
+        sd_bus **bus = &m->ctx.bus;
         int r;
 
         if (address) {
-                r = sd_bus_new(&m->bus);
+                r = sd_bus_new(bus);
                 if (r < 0)
                         return r;
-                r = sd_bus_set_address(m->bus, address);
+                r = sd_bus_set_address(*bus, address);
                 if (r < 0)
                         return r;
-                r = sd_bus_set_bus_client(m->bus, true);
+                r = sd_bus_set_bus_client(*bus, true);
                 if (r < 0)
                         return r;
-                (void) sd_bus_negotiate_creds(m->bus, true, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID);
-                r = sd_bus_start(m->bus);
+                (void) sd_bus_negotiate_creds(*bus, true, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID);
+                r = sd_bus_start(*bus);
         } else
-                r = sd_bus_open_system(&m->bus);
+                r = sd_bus_open_system(bus);
         if (r < 0)
                 return r;
-        return sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        return sd_bus_attach_event(*bus, m->ctx.event, SD_EVENT_PRIORITY_NORMAL);
+}
+
+static int manager_setup_notify(Manager *m) {
+        int r;
+
+        m->ctx.lifecycle.notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->ctx.lifecycle.notify_fd < 0)
+                return -errno;
+        r = sd_event_add_io(m->ctx.event, &m->notify_source, m->ctx.lifecycle.notify_fd, EPOLLIN, on_notify, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(m->notify_source, "worker-notify");
+        return 0;
 }
 
 int manager_add_objects(Manager *m) {
         int r;
 
-        m->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (m->notify_fd < 0)
-                return -errno;
-        r = sd_event_add_io(m->event, &m->notify_source, m->notify_fd, EPOLLIN, on_notify, m);
+        r = manager_setup_notify(m);
         if (r < 0)
                 return r;
-        (void) sd_event_source_set_description(m->notify_source, "worker-notify");
-
-        r = sd_bus_add_object_vtable(m->bus, NULL, MANAGER_PATH, "org.etmem.Manager1", manager_vtable, m);
-        if (r < 0)
-                return r;
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, PROJECT_PREFIX, "org.etmem.Project1", project_vtable,
-                                       project_object_find, m);
-        if (r < 0)
-                return r;
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, PROJECT_PREFIX, "org.etmem.Engine1", engine_vtable,
-                                       engine_object_find, m);
-        if (r < 0)
-                return r;
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, PROJECT_PREFIX, "org.etmem.Task1", task_vtable,
-                                       task_object_find, m);
-        if (r < 0)
-                return r;
-        r = sd_bus_add_node_enumerator(m->bus, NULL, PROJECT_PREFIX, project_node_enumerator, m);
-        if (r < 0)
-                return r;
-        return sd_bus_add_object_manager(m->bus, NULL, MANAGER_PATH);
+        return manager_bus_add_objects(&m->ctx);
 }

@@ -1,39 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon context: the event loop, the bus, the tree, the state file's save timer
+ * and the workers' eventfd, whose reports lifecycle_collect() takes in. */
 #pragma once
 
 #include <stdbool.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "plugin.h"
+#include "bus-context.h"
+#include "tree.h"
 #include "types.h"
 
-#define MANAGER_PATH "/org/etmem"
-#define PROJECT_PREFIX "/org/etmem/project"
-#define DEFAULT_MAX_OBJECTS 1024u
+#define DEFAULT_MAX_OBJECTS TREE_DEFAULT_MAX_OBJECTS
 
 struct Manager {
-        sd_event *event;
-        sd_bus *bus;
-
-        Project **projects;   /* in creation order */
-        size_t n_projects;
-        unsigned n_objects;   /* projects + engines + tasks */
-        unsigned max_objects;
-
-        PluginDirs dirs;
-        Plugin *plugins;      /* cache of loaded plugins */
+        BusContext ctx;       /* event, bus, tree, plugins */
 
         char *state_dir;      /* NULL: no persistence */
         sd_event_source *save_source; /* deferred state write */
-        bool restoring;       /* suppresses saving while the state file is being applied */
 
-        /* Workers report through this eventfd; runs that were stopped but whose
-         * thread has not returned yet wait in `draining`. */
-        int notify_fd;
         sd_event_source *notify_source;
-        TaskRun **draining;
-        size_t n_draining;
         bool exiting;
 };
 
@@ -45,23 +31,12 @@ static inline void manager_freep(Manager **m) {
 }
 
 int manager_connect_bus(Manager *m, const char *address);
+/* The workers' eventfd, then the bus objects. */
 int manager_add_objects(Manager *m);
-Project *manager_find_project(Manager *m, const char *name);
 
 /* Ask for the tree to be written to the state directory (coalesced, after this loop iteration). */
 void manager_schedule_save(Manager *m);
 int manager_save_now(Manager *m);
 
-/* Stops every task (without waiting) — used by SIGTERM. */
-void manager_stop_all(Manager *m);
-/* Waits up to timeout_usec for stopped workers to return. */
-void manager_drain(Manager *m, uint64_t timeout_usec);
-
-
-extern const sd_bus_vtable manager_vtable[];
-
-/* Resolves an object path to the object it names (any out-param may be NULL).
- * Returns 0 and sets exactly the deepest object found, -ENOENT if none. */
-int manager_lookup_path(Manager *m, const char *path, Project **ret_p, Engine **ret_e, Task **ret_t);
-/* Keeps a stopped run until its worker returns. */
-int manager_add_draining(Manager *m, TaskRun *r);
+/* Restores the tree from the state directory (before the name is requested). */
+int manager_restore(Manager *m);

@@ -7,12 +7,12 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 
 #include "bus-errors.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 #include "numa-placement.h"
 #include "numa-topology.h"
 #include "placement.h"
@@ -83,7 +83,7 @@ void placement_cancel_all(void) {
                 sd_event_source_disable_unref(pending->source); /* advice_free unlinks it */
 }
 
-int placement_advice_start(Manager *m, sd_bus_message *msg, uint32_t cpus, uint64_t mbs, sd_bus_error *error) {
+int placement_advice_start(sd_event *event, sd_bus_message *msg, uint32_t cpus, uint64_t mbs, sd_bus_error *error) {
         sd_event_source *source = NULL;
         Advice *a;
         int r;
@@ -113,7 +113,7 @@ int placement_advice_start(Manager *m, sd_bus_message *msg, uint32_t cpus, uint6
         n_pending++;
         a->next = pending;
         pending = a;
-        r = sd_event_add_time_relative(m->event, &source, CLOCK_MONOTONIC, PLACEMENT_WINDOW_USEC, 10000,
+        r = sd_event_add_time_relative(event, &source, CLOCK_MONOTONIC, PLACEMENT_WINDOW_USEC, 10000,
                                        on_second_sample, a);
         if (r < 0) {
                 advice_free(a);

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <stdint.h>
-#include <systemd/sd-bus.h>
 
 #include "config.h"
 #include "etmem-plugin.h"
@@ -15,9 +14,8 @@ typedef enum ProjectState {
 } ProjectState;
 
 struct Project {
-        Manager *manager;
+        Tree *tree;
         char *name;
-        char *path;
         unsigned loop, interval, sleep;
         int sysmem_threshold;
         int swapcache_high_wmark;
@@ -26,10 +24,10 @@ struct Project {
         char *last_error;
 
         Engine **engines;
-        size_t n_engines;
+        size_t n_engines, cap_engines;
 };
 
-int project_new(Manager *m, const ProjectSpec *spec, Project **ret);
+int project_new(Tree *t, const ProjectSpec *spec, Project **ret);
 Project *project_free(Project *p);
 static inline void project_freep(Project **p) {
         if (*p)
@@ -37,20 +35,18 @@ static inline void project_freep(Project **p) {
 }
 
 /* What plugins see of a project. */
-void project_info(const Project *p, struct etmem_project_info *ret);
+void project_plugin_info(const Project *p, struct etmem_project_info *ret);
 Engine *project_find_engine(Project *p, const char *name);
 const char *project_state_to_string(ProjectState s);
 
-/* Starts every task; all-or-nothing.  error gets the reason. */
-int project_start(Project *p, sd_bus_error *error);
-void project_stop(Project *p);
-/* Unlinks from the manager, emitting InterfacesRemoved for it and its children, and frees. */
-void project_remove(Project *p);
-/* Adds engine e (already validated), emitting InterfacesAdded. */
-int project_attach_engine(Project *p, Engine *e);
+/* Asks every engine whether its tasks can run here (check_start); error gets the reason. */
+int project_check_start(Project *p, ConfigError *error);
+/* Unlinks engine e (the caller frees it). */
+void project_detach_engine(Project *p, Engine *e);
+/* Makes room for n more engines, so that project_attach_engine() cannot fail. */
+int project_reserve_engines(Project *p, size_t n);
+/* Adds engine e (already validated, room reserved) and tells the tree's observer. */
+void project_attach_engine(Project *p, Engine *e);
 void project_set_state(Project *p, ProjectState s, const char *error);
-
-int project_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                        sd_bus_error *error);
-int project_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
-extern const sd_bus_vtable project_vtable[];
+/* Sum of its tasks' cycles (Project1.Cycles). */
+uint64_t project_cycles(const Project *p);

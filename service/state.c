@@ -5,10 +5,12 @@
 
 #include "apply.h"
 #include "config.h"
+#include "export.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
+#include "lifecycle.h"
 #include "project.h"
+#include "tree.h"
 #include "state.h"
 
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len) {
@@ -45,33 +47,33 @@ fail:;
         return r;
 }
 
-int state_save(Manager *m) {
+int state_save(const Tree *tree, const char *dir) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *json = NULL;
         int r;
 
-        if (!m->state_dir)
+        if (!dir)
                 return 0;
-        r = export_config(m, &c);
+        r = export_config(tree, &c);
         if (r < 0)
                 return log_error_errno(r, "cannot serialise the state: %m");
         r = config_to_json(c, &json);
         if (r < 0)
                 return log_error_errno(r, "cannot serialise the state: %m");
-        if (mkdir(m->state_dir, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "cannot create %s: %m", m->state_dir);
-        r = write_file_atomic(m->state_dir, STATE_FILE, json, strlen(json));
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "cannot create %s: %m", dir);
+        r = write_file_atomic(dir, STATE_FILE, json, strlen(json));
         if (r < 0)
-                return log_error_errno(r, "cannot write %s/%s: %m", m->state_dir, STATE_FILE);
+                return log_error_errno(r, "cannot write %s/%s: %m", dir, STATE_FILE);
         log_debug("state saved (%zu bytes)", strlen(json));
         return 0;
 }
 
-static void keep_aside(Manager *m, const char *suffix) {
+static void keep_aside(const char *dir, const char *suffix) {
         _cleanup_free_ char *from = NULL, *to = NULL;
 
-        if (asprintf(&from, "%s/%s", m->state_dir, STATE_FILE) < 0 ||
-            asprintf(&to, "%s/%s.%s-%lld", m->state_dir, STATE_FILE, suffix, (long long) time(NULL)) < 0)
+        if (asprintf(&from, "%s/%s", dir, STATE_FILE) < 0 ||
+            asprintf(&to, "%s/%s.%s-%lld", dir, STATE_FILE, suffix, (long long) time(NULL)) < 0)
                 return;
         /* a copy via link keeps the original in place until the next save replaces it */
         if (link(from, to) < 0)
@@ -93,18 +95,37 @@ static void remove_stale_temp_files(const char *dir) {
                         log_info("removed %s/%s, left by an interrupted state write", dir, de->d_name);
 }
 
-int state_restore(Manager *m) {
+/* A new Config with sections [from, to) of c. */
+static int config_copy_range(const Config *c, size_t from, size_t to, const char *source, Config **ret) {
+        _cleanup_(config_freep) Config *one = config_new(source);
+
+        if (!one)
+                return -ENOMEM;
+        for (size_t k = from; k < to; k++) {
+                ConfigSection *s = config_add_section(one, c->sections[k].type);
+
+                if (!s)
+                        return -ENOMEM;
+                for (size_t q = 0; q < c->sections[k].n_params; q++)
+                        if (config_section_add(s, c->sections[k].params[q].key, c->sections[k].params[q].value) < 0)
+                                return -ENOMEM;
+        }
+        *ret = TAKE_PTR(one);
+        return 0;
+}
+
+int state_restore(ApplyEnv *env, const char *dir) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *path = NULL;
         ConfigError ce = {};
         bool lost = false;
         int r;
 
-        if (!m->state_dir)
+        if (!dir)
                 return 0;
-        if (asprintf(&path, "%s/%s", m->state_dir, STATE_FILE) < 0)
+        if (asprintf(&path, "%s/%s", dir, STATE_FILE) < 0)
                 return -ENOMEM;
-        remove_stale_temp_files(m->state_dir);
+        remove_stale_temp_files(dir);
         if (access(path, F_OK) < 0)
                 return 0;
         r = config_parse_file(path, CONFIG_FORMAT_JSON, &c, &ce);
@@ -112,51 +133,45 @@ int state_restore(Manager *m) {
                 _cleanup_free_ char *s = config_error_to_string(&ce);
                 log_error("cannot restore state: %s", strna(s));
                 config_error_clear(&ce);
-                keep_aside(m, "broken");
+                keep_aside(dir, "broken");
                 return 0;
         }
-        m->restoring = true;
         /* Project by project, so one project that no longer loads does not take the others with it. */
         for (size_t i = 0; i < c->n_sections;) {
-                _cleanup_(config_freep) Config *one = config_new(path);
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(config_freep) Config *one = NULL;
+                ConfigError error = {};
                 ProjectSpec spec;
                 size_t j = i + 1;
 
                 while (j < c->n_sections && c->sections[j].type != CONFIG_SECTION_PROJECT)
                         j++;
-                if (!one) {
-                        r = -ENOMEM;
-                        break;
-                }
-                for (size_t k = i; k < j; k++) {
-                        ConfigSection *s = config_add_section(one, c->sections[k].type);
-                        if (!s)
-                                return -ENOMEM;
-                        for (size_t q = 0; q < c->sections[k].n_params; q++)
-                                if (config_section_add(s, c->sections[k].params[q].key, c->sections[k].params[q].value) < 0)
-                                        return -ENOMEM;
-                }
-                r = apply_config(m, one, NULL, &error);
+                r = config_copy_range(c, i, j, path, &one);
+                if (r < 0)
+                        return r;
+                r = apply_config(env, one, NULL, &error);
                 if (r < 0) {
-                        log_error("cannot restore a project from %s: %s", path, error.message ? error.message : strerror(-r));
+                        _cleanup_free_ char *s = config_error_to_string(&error);
+
+                        log_error("cannot restore a project from %s: %s", path, error.message && s ? s : strerror(-r));
                         lost = true;
                 } else if (c->sections[i].type == CONFIG_SECTION_PROJECT &&
                            config_project_spec(c, &c->sections[i], &spec, &ce) >= 0 && spec.running) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error serr = SD_BUS_ERROR_NULL;
-                        Project *p = manager_find_project(m, spec.name);
+                        ConfigError serr = {};
+                        Project *p = tree_find_project(env->tree, spec.name);
 
-                        if (p && project_start(p, &serr) < 0) {
-                                log_error("project %s was running but cannot start again: %s", p->name, serr.message);
+                        if (p && lifecycle_project_start(env->lifecycle, p, &serr) < 0) {
+                                log_error("project %s was running but cannot start again: %s", p->name,
+                                          strna(serr.message));
                                 project_set_state(p, PROJECT_FAILED, serr.message);
                         }
+                        config_error_clear(&serr);
                 }
+                config_error_clear(&error);
                 config_error_clear(&ce);
                 i = j;
         }
-        m->restoring = false;
         if (lost)
-                keep_aside(m, "unrestored");
-        log_info("restored %zu project(s) from %s", m->n_projects, path);
+                keep_aside(dir, "unrestored");
+        log_info("restored %zu project(s) from %s", env->tree->n_projects, path);
         return 0;
 }

@@ -3,32 +3,26 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include <systemd/sd-bus.h>
+#include "config.h"
 
 #include "etmem-plugin.h"
+#include "figures.h"
 #include "plugin.h"
 #include "types.h"
 
 struct Task {
         Engine *engine;
         char *name;
-        char *path;
         char *type;     /* "pid" | "name" */
         char *value;
         char **params;  /* key, value, ..., NULL */
         TaskImpl *impl;
 
-        TaskRun *run;       /* while running */
+        TaskRun *run;       /* while running (lifecycle.c) */
         TaskRun *stopping;  /* stopped, worker not returned yet */
 
-        /* Last published figures (copied from the run on the loop thread). */
-        uint64_t counters[_ETMEM_COUNTER_MAX];
-        uint64_t cycles;
-        uint64_t last_cycle_usec;
-        pid_t *pids;
-        size_t n_pids;
-        char *status;
-        char *last_error;
+        /* Last published figures (from the run's snapshot, on the loop thread). */
+        TaskFigures figures;
 };
 
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,
@@ -38,14 +32,5 @@ static inline void task_freep(Task **t) {
         if (*t)
                 task_free(*t);
 }
-/* Emits InterfacesRemoved, stops it, unlinks from the engine and frees. */
-void task_remove(Task *t);
-
-int task_start(Task *t, sd_bus_error *error);
-void task_stop(Task *t);
-/* Called by the scheduler on the loop thread with fresh figures. */
-void task_publish(Task *t);
-
-int task_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                     sd_bus_error *error);
-extern const sd_bus_vtable task_vtable[];
+/* Takes over the figures of a run's snapshot (f is left empty). */
+void task_set_figures(Task *t, TaskFigures *f);

@@ -2,6 +2,8 @@
 #pragma once
 
 typedef struct Manager Manager;
+typedef struct Tree Tree;
+typedef struct Lifecycle Lifecycle;
 typedef struct Project Project;
 typedef struct Engine Engine;
 typedef struct Task Task;

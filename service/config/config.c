@@ -121,6 +121,15 @@ int config_error_set(ConfigError *e, const char *source, unsigned line, const ch
         return r;
 }
 
+int config_error_message(ConfigError *e, int code, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) error_setv(e, NULL, 0, NULL, NULL, fmt, ap);
+        va_end(ap);
+        return code;
+}
+
 int config_error_param(ConfigError *e, const Config *c, const ConfigParam *p, const char *fmt, ...) {
         va_list ap;
         int r;

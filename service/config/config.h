@@ -77,6 +77,9 @@ char *config_error_to_string(const ConfigError *e);
 /* Sets e (clearing what was there); returns -EINVAL for convenience. */
 int config_error_set(ConfigError *e, const char *source, unsigned line, const char *path,
                      const char *key, const char *fmt, ...) __attribute__((__format__(printf, 6, 7)));
+/* An error with a message only (an operation on the tree, not a place in a file);
+ * returns code, a negative errno. */
+int config_error_message(ConfigError *e, int code, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
 /* The same, but taking the place from a param or section. */
 int config_error_param(ConfigError *e, const Config *c, const ConfigParam *p,
                        const char *fmt, ...) __attribute__((__format__(printf, 4, 5)));

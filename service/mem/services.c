@@ -114,7 +114,7 @@ static int svc_set_affinity(const struct etmem_target *target, const uint64_t *c
         return mem_set_affinity(target->pid, target->pidfd, cpus, words, threads_ret);
 }
 
-static const struct etmem_mem_services services = {
+const struct etmem_mem_services mem_services_table = {
         .size = sizeof(struct etmem_mem_services),
         .tracker_open = svc_tracker_open,
         .tracker_info = svc_tracker_info,
@@ -143,5 +143,5 @@ static const struct etmem_mem_services services = {
 };
 
 const struct etmem_mem_services *mem_services(void) {
-        return &services;
+        return &mem_services_table;
 }

@@ -4,4 +4,6 @@
 
 #include "etmem-mem.h"
 
+/* The table itself, so the plugins' host table can point at it statically. */
+extern const struct etmem_mem_services mem_services_table;
 const struct etmem_mem_services *mem_services(void);

@@ -5,43 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bus-util.h"
+#include "client-bus.h"
 #include "json-util.h"
 #include "macro.h"
 #include "parse-util.h"
 
 int bus_project_path(const char *project, char **ret) {
-        return sd_bus_path_encode(ETMEM_PROJECT_PREFIX, project, ret);
-}
-
-/* sd_bus_path_encode(prefix, id) yields prefix/escaped(id), so each level is the parent
- * path plus "/engine" or "/task" as the prefix. */
-static int path_child(const char *parent, const char *kind, const char *name, char **ret) {
-        _cleanup_free_ char *prefix = NULL;
-
-        if (asprintf(&prefix, "%s/%s", parent, kind) < 0)
-                return -ENOMEM;
-        return sd_bus_path_encode(prefix, name, ret);
+        return etmem_object_path(project, NULL, NULL, ret);
 }
 
 int bus_engine_path(const char *project, const char *engine, char **ret) {
-        _cleanup_free_ char *p = NULL;
-        int r;
-
-        r = bus_project_path(project, &p);
-        if (r < 0)
-                return r;
-        return path_child(p, "engine", engine, ret);
+        return etmem_object_path(project, engine, NULL, ret);
 }
 
 int bus_task_path(const char *project, const char *engine, const char *task, char **ret) {
-        _cleanup_free_ char *e = NULL;
-        int r;
-
-        r = bus_engine_path(project, engine, &e);
-        if (r < 0)
-                return r;
-        return path_child(e, "task", task, ret);
+        return etmem_object_path(project, engine, task, ret);
 }
 
 int bus_get(Context *ctx, sd_bus **ret) {

@@ -7,21 +7,17 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
-#include "engine.h"
 #include "log.h"
 #include "macro.h"
-#include "project.h"
-#include "scheduler.h"
-#include "services.h"
+#include "plugin.h"
+#include "runner.h"
 #include "target.h"
-#include "task.h"
 
 struct etmem_run {
         atomic_uint n_ref;
         TaskImpl *impl;
-        Task *owner; /* loop thread only */
 
-        /* copies taken at start: the worker never touches bus objects */
+        /* copies taken at start: the worker never touches the object model */
         struct etmem_project_info project;
         struct etmem_task_info task;
         char *strings[5];
@@ -52,20 +48,11 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
-static void host_log(enum etmem_log_level level, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
-static void host_log(enum etmem_log_level level, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        log_msgv((int) level, fmt, ap);
-        va_end(ap);
-}
-
-static bool host_cancelled(TaskRun *r) {
+bool runner_cancelled(TaskRun *r) {
         return atomic_load(&r->cancelled);
 }
 
-static int host_sleep(TaskRun *r, uint64_t usec) {
+int runner_sleep(TaskRun *r, uint64_t usec) {
         struct timespec deadline;
         int ret = 0;
 
@@ -86,7 +73,7 @@ static int host_sleep(TaskRun *r, uint64_t usec) {
         return ret;
 }
 
-static void host_count(TaskRun *r, enum etmem_counter c, uint64_t delta) {
+void runner_count(TaskRun *r, enum etmem_counter c, uint64_t delta) {
         if ((unsigned) c >= _ETMEM_COUNTER_MAX)
                 return;
         pthread_mutex_lock(&r->lock);
@@ -106,12 +93,16 @@ static void set_text(TaskRun *r, char **field, const char *fmt, va_list ap) {
         pthread_mutex_unlock(&r->lock);
 }
 
-static void host_set_status(TaskRun *r, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
-static void host_set_status(TaskRun *r, const char *fmt, ...) {
+void runner_set_statusv(TaskRun *r, const char *fmt, va_list ap) {
+        set_text(r, &r->status, fmt, ap);
+}
+
+static void run_status(TaskRun *r, const char *fmt, ...) __attribute__((__format__(printf, 2, 3)));
+static void run_status(TaskRun *r, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        set_text(r, &r->status, fmt, ap);
+        runner_set_statusv(r, fmt, ap);
         va_end(ap);
 }
 
@@ -125,22 +116,6 @@ static void run_error(TaskRun *r, const char *fmt, ...) {
         pthread_mutex_lock(&r->lock);
         log_warning("task %s/%s/%s: %s", r->task.project, r->task.engine, r->task.name, r->last_error);
         pthread_mutex_unlock(&r->lock);
-}
-
-static struct etmem_host host_table = {
-        .abi_major = ETMEM_PLUGIN_ABI_MAJOR,
-        .abi_minor = ETMEM_PLUGIN_ABI_MINOR,
-        .size = sizeof(struct etmem_host),
-        .log = host_log,
-        .cancelled = host_cancelled,
-        .sleep = host_sleep,
-        .count = host_count,
-        .set_status = host_set_status,
-};
-
-const struct etmem_host *scheduler_host(void) {
-        host_table.mem = mem_services();
-        return &host_table;
 }
 
 static void notify(TaskRun *r) {
@@ -177,7 +152,7 @@ static void phase_one(Phase *ph, Slot *s) {
                 return;
         if (!mem_target_alive(s->target)) {
                 s->failed = true; /* exited: never act on a pid that may be reused */
-                host_set_status(ph->run, "pid %d exited during the cycle: nothing done to it", (int) s->t.pid);
+                run_status(ph->run, "pid %d exited during the cycle: nothing done to it", (int) s->t.pid);
                 return;
         }
         if (ph->act)
@@ -253,9 +228,9 @@ static void run_cycle(TaskRun *r) {
                 run_error(r, "cannot resolve %s %s: %s", r->task.type, r->task.value, strerror(-k));
                 n = 0;
         } else if (n == 0)
-                host_set_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
+                run_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
         else if (streq(r->task.type, "pid") && !pid_target_is_bound_process(r, targets, n)) {
-                host_set_status(r, "the process of pid %s exited and its pid now belongs to another process: nothing done",
+                run_status(r, "the process of pid %s exited and its pid now belongs to another process: nothing done",
                                 r->task.value);
                 mem_targets_free(targets, n);
                 targets = NULL;
@@ -289,7 +264,7 @@ static void run_cycle(TaskRun *r) {
 
         if (n > 0) {
                 for (unsigned round = 0; round < r->project.loop && !atomic_load(&r->cancelled); round++) {
-                        if (round > 0 && host_sleep(r, (uint64_t) r->project.interval * 1000000u) < 0)
+                        if (round > 0 && runner_sleep(r, (uint64_t) r->project.interval * 1000000u) < 0)
                                 break;
                         run_phase(r, slots, n, false, round);
                 }
@@ -316,7 +291,7 @@ static void *run_thread(void *arg) {
 
         while (!atomic_load(&r->cancelled)) {
                 run_cycle(r);
-                if (host_sleep(r, (uint64_t) r->project.sleep * 1000000u) < 0)
+                if (runner_sleep(r, (uint64_t) r->project.sleep * 1000000u) < 0)
                         break;
         }
         atomic_store(&r->finished, true);
@@ -324,8 +299,7 @@ static void *run_thread(void *arg) {
         return NULL;
 }
 
-int run_start(Task *t, int notify_fd, TaskRun **ret) {
-        Project *p = t->engine->project;
+int runner_start(const RunSpec *spec, TaskRun **ret) {
         TaskRun *r;
         int k;
 
@@ -333,9 +307,8 @@ int run_start(Task *t, int notify_fd, TaskRun **ret) {
         if (!r)
                 return -ENOMEM;
         atomic_init(&r->n_ref, 2); /* caller + worker */
-        r->impl = task_impl_ref(t->impl);
-        r->owner = t;
-        r->notify_fd = notify_fd;
+        r->impl = task_impl_ref(spec->impl);
+        r->notify_fd = spec->notify_fd;
         pthread_mutex_init(&r->lock, NULL);
         {
                 pthread_condattr_t a;
@@ -344,30 +317,30 @@ int run_start(Task *t, int notify_fd, TaskRun **ret) {
                 pthread_cond_init(&r->cond, &a);
                 pthread_condattr_destroy(&a);
         }
-        project_info(p, &r->project);
-        r->strings[0] = strdup(p->name);
-        r->strings[1] = strdup(t->engine->name);
-        r->strings[2] = strdup(t->name);
-        r->strings[3] = strdup(t->type);
-        r->strings[4] = strdup(t->value);
+        r->project = spec->project;
+        r->strings[0] = strdup(spec->task.project);
+        r->strings[1] = strdup(spec->task.engine);
+        r->strings[2] = strdup(spec->task.name);
+        r->strings[3] = strdup(spec->task.type);
+        r->strings[4] = strdup(spec->task.value);
         for (size_t i = 0; i < ELEMENTSOF(r->strings); i++)
                 if (!r->strings[i]) {
                         atomic_store(&r->n_ref, 1);
-                        run_unref(r);
+                        runner_unref(r);
                         return -ENOMEM;
                 }
         r->project.name = r->strings[0];
         r->task = (struct etmem_task_info) { .project = r->strings[0], .engine = r->strings[1],
                                              .name = r->strings[2], .type = r->strings[3],
                                              .value = r->strings[4] };
-        memcpy(r->live, t->counters, sizeof r->live);
-        memcpy(r->published, t->counters, sizeof r->published);
-        r->cycles = t->cycles;
+        memcpy(r->live, spec->counters, sizeof r->live);
+        memcpy(r->published, spec->counters, sizeof r->published);
+        r->cycles = spec->cycles;
 
         k = -pthread_create(&r->thread, NULL, run_thread, r);
         if (k < 0) {
                 atomic_store(&r->n_ref, 1);
-                run_unref(r);
+                runner_unref(r);
                 return k;
         }
         r->thread_started = true;
@@ -375,7 +348,7 @@ int run_start(Task *t, int notify_fd, TaskRun **ret) {
         return 0;
 }
 
-void run_cancel(TaskRun *r) {
+void runner_cancel(TaskRun *r) {
         const struct etmem_engine_ops *ops = r->impl->engine->plugin->ops;
 
         pthread_mutex_lock(&r->lock);
@@ -386,74 +359,63 @@ void run_cancel(TaskRun *r) {
                 ops->stop_task(r->impl->engine->priv, r->impl->priv);
 }
 
-bool run_finished(TaskRun *r) {
+bool runner_finished(TaskRun *r) {
         return atomic_load(&r->finished);
 }
 
-void run_join(TaskRun *r) {
+void runner_join(TaskRun *r) {
         if (r->thread_started && !r->joined) {
                 pthread_join(r->thread, NULL);
                 r->joined = true;
-                run_unref(r); /* the worker's reference */
+                runner_unref(r); /* the worker's reference */
         }
 }
 
-bool run_wait(TaskRun *r, uint64_t timeout_usec) {
+bool runner_wait(TaskRun *r, uint64_t timeout_usec) {
         uint64_t end = now_usec() + timeout_usec;
 
-        while (!run_finished(r)) {
+        while (!runner_finished(r)) {
                 if (now_usec() >= end)
                         return false;
                 (void) poll(NULL, 0, 10);
         }
-        run_join(r);
+        runner_join(r);
         return true;
 }
 
-Task *run_owner(TaskRun *r) {
-        return r->owner;
-}
-
-void run_set_owner(TaskRun *r, Task *t) {
-        r->owner = t;
-}
-
-bool run_take_snapshot(TaskRun *r, Task *t) {
+bool runner_take_snapshot(TaskRun *r, RunSnapshot *ret) {
+        RunSnapshot s = {};
         bool changed;
 
         pthread_mutex_lock(&r->lock);
         changed = r->dirty;
         if (changed) {
-                memcpy(t->counters, r->published, sizeof t->counters);
-                t->cycles = r->cycles;
-                t->last_cycle_usec = r->last_cycle_usec;
-                free(t->pids);
-                t->pids = NULL;
-                t->n_pids = 0;
-                if (r->n_pids > 0 && (t->pids = malloc(r->n_pids * sizeof(pid_t)))) {
-                        memcpy(t->pids, r->pids, r->n_pids * sizeof(pid_t));
-                        t->n_pids = r->n_pids;
+                memcpy(s.counters, r->published, sizeof s.counters);
+                s.cycles = r->cycles;
+                s.last_cycle_usec = r->last_cycle_usec;
+                if (r->n_pids > 0 && (s.pids = malloc(r->n_pids * sizeof(pid_t)))) {
+                        memcpy(s.pids, r->pids, r->n_pids * sizeof(pid_t));
+                        s.n_pids = r->n_pids;
                 }
-                if (!streq_ptr(t->status, r->status)) {
-                        free(t->status);
-                        t->status = r->status ? strdup(r->status) : NULL;
-                }
-                if (!streq_ptr(t->last_error, r->last_error)) {
-                        free(t->last_error);
-                        t->last_error = r->last_error ? strdup(r->last_error) : NULL;
-                }
-                r->dirty = false;
+                if ((r->n_pids > 0 && !s.pids) || (r->status && !(s.status = strdup(r->status))) ||
+                    (r->last_error && !(s.last_error = strdup(r->last_error)))) {
+                        task_figures_done(&s);
+                        changed = false; /* out of memory: try again at the next report */
+                } else
+                        r->dirty = false;
         }
         pthread_mutex_unlock(&r->lock);
+        if (changed)
+                *ret = s;
         return changed;
 }
 
-TaskRun *run_ref(TaskRun *r) {
+TaskRun *runner_ref(TaskRun *r) {
         atomic_fetch_add(&r->n_ref, 1);
         return r;
 }
 
-TaskRun *run_unref(TaskRun *r) {
+TaskRun *runner_unref(TaskRun *r) {
         if (!r || atomic_fetch_sub(&r->n_ref, 1) > 1)
                 return NULL;
         task_impl_unref(r->impl);
