@@ -274,6 +274,10 @@ class SlideArm(Arm):
         os.environ.pop('ETMEM_TRACKER', None)
 
 
+class PulseTimeout(Exception):
+    pass
+
+
 class PulseArm(Arm):
     """What an admin scripts without etmem: reclaim a share of the cgroup's usage every
     period, through memory.reclaim (v2) or a limit pulse (v1)."""
@@ -293,6 +297,9 @@ class PulseArm(Arm):
                 os._exit(0)
 
     def loop(self):
+        def alarm(*_):
+            raise PulseTimeout()
+        signal.signal(signal.SIGALRM, alarm)
         share = self.args.reclaim_share
         while True:
             usage = self.cg.usage()
@@ -302,12 +309,18 @@ class PulseArm(Arm):
                 except OSError:
                     pass
             else:
+                # A v1 limit write below the usage reclaims until the usage fits, for as long
+                # as reclaim makes progress: with the workload allocating, that can be
+                # minutes of throttling.  So the pulse is bounded: SIGALRM ends the write
+                # after 0.5 s, and the limit is released at once.
                 lim = os.path.join(self.cg.path, 'memory.limit_in_bytes')
                 try:
+                    signal.setitimer(signal.ITIMER_REAL, 0.5)
                     write(lim, int(usage * (1 - share)))
-                except OSError:
+                except (PulseTimeout, OSError):
                     pass
-                time.sleep(0.5)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 write(lim, -1)
             time.sleep(self.args.interval * self.args.loop + self.args.sleep)
 
