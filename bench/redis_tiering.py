@@ -169,7 +169,8 @@ class Redis:
             time.sleep(0.1)
 
     def cli(self, *args):
-        r = subprocess.run(['redis-cli', '-p', str(self.port)] + list(args), capture_output=True, text=True)
+        r = subprocess.run(['redis-cli', '-p', str(self.port)] + list(args), capture_output=True, text=True,
+                           timeout=60)
         return r.stdout.strip()
 
     def load(self, keys, value_size, seed):
@@ -182,7 +183,7 @@ class Redis:
             k = 'key:%012d' % i
             chunks.append('*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n' % (len(k), k, value_size, value))
         r = subprocess.run(['redis-cli', '-p', str(self.port), '--pipe'], input=''.join(chunks).encode(),
-                           capture_output=True)
+                           capture_output=True, timeout=1200)
         if r.returncode != 0 or int(self.cli('DBSIZE')) != keys:
             raise RuntimeError('loading redis failed: %s %s' % (r.stdout[-300:], r.stderr[-300:]))
 
@@ -190,7 +191,7 @@ class Redis:
         """n GETs on the hot keys (key:000000000000 .. hot_keys-1); returns (rps, p99 ms)."""
         r = subprocess.run(['redis-benchmark', '-p', str(self.port), '-t', 'get', '-n', str(n), '-r',
                             str(hot_keys), '-c', str(clients), '-P', '1', '--csv', '-q'],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, timeout=600)
         for line in r.stdout.splitlines():
             cells = [c.strip('"') for c in line.split(',')]
             if cells and cells[0] == 'GET':
@@ -273,6 +274,10 @@ class SlideArm(Arm):
         os.environ.pop('ETMEM_TRACKER', None)
 
 
+class PulseTimeout(Exception):
+    pass
+
+
 class PulseArm(Arm):
     """What an admin scripts without etmem: reclaim a share of the cgroup's usage every
     period, through memory.reclaim (v2) or a limit pulse (v1)."""
@@ -292,6 +297,9 @@ class PulseArm(Arm):
                 os._exit(0)
 
     def loop(self):
+        def alarm(*_):
+            raise PulseTimeout()
+        signal.signal(signal.SIGALRM, alarm)
         share = self.args.reclaim_share
         while True:
             usage = self.cg.usage()
@@ -301,12 +309,18 @@ class PulseArm(Arm):
                 except OSError:
                     pass
             else:
+                # A v1 limit write below the usage reclaims until the usage fits, for as long
+                # as reclaim makes progress: with the workload allocating, that can be
+                # minutes of throttling.  So the pulse is bounded: SIGALRM ends the write
+                # after 0.5 s, and the limit is released at once.
                 lim = os.path.join(self.cg.path, 'memory.limit_in_bytes')
                 try:
+                    signal.setitimer(signal.ITIMER_REAL, 0.5)
                     write(lim, int(usage * (1 - share)))
-                except OSError:
+                except (PulseTimeout, OSError):
                     pass
-                time.sleep(0.5)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 write(lim, -1)
             time.sleep(self.args.interval * self.args.loop + self.args.sleep)
 
@@ -361,14 +375,17 @@ def run_arm(ctx, arm, rnd):
     redis.cgroup = cg
     bg = None
     try:
+        log('round %d %s: loading %d keys' % (rnd, arm.name, ctx.args.keys))
         redis.load(ctx.args.keys, ctx.args.value, seed=rnd)
         redis.gets(ctx.hot_keys, ctx.args.gets // 2)          # warm the hot set
         rss0 = status_kib(redis.pid, 'VmRSS')
+        log('round %d %s: tiering for %g s while the hot set is read' % (rnd, arm.name, ctx.args.tier))
         arm.start(ctx, redis)
         bg = Background(redis, ctx.hot_keys)
         time.sleep(ctx.args.tier)
         bg.stop()
         bg = None
+        log('round %d %s: measuring %d hot GETs' % (rnd, arm.name, ctx.args.gets))
         f0 = majflt(redis.pid)
         rps, p99 = redis.gets(ctx.hot_keys, ctx.args.gets)
         faults = majflt(redis.pid) - f0

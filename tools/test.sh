@@ -71,7 +71,7 @@ stage() {
     else
         local fails
         fails=$(grep -E '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' "$log" | awk '{print $2 $3 $4}' |
-                sed 's/^etmem://' | tr '\n' ' ')
+                sed 's/^etmem://' | sort -u | tr '\n' ' ')
         results+=("FAIL|$((SECONDS - t0))|$name|$log|${summary:-exit status $rc}${fails:+; failed: $fails}")
         n_failed=$((n_failed + 1))
     fi
