@@ -124,7 +124,8 @@ class TestSlideFeedback(SlideTestCase):
         log_at_full = self.enospc_lines('victim')
         later = self.wait_cycles(tp, c_full + 10, timeout=120)
         attempts = self.enospc_lines('victim') - log_at_full
-        m = re.search(r'(\d+) attempt\(s\) in the (\d+) cycle\(s\)', later['Status'])
+        # an attempt cycle says "(attempt 4 since swap filled)", a paused one "4 attempt(s) in the 9 cycle(s)"
+        m = re.search(r'(attempt \d+|\d+ attempt\(s\) in the \d+ cycle\(s\)) since swap filled', later['Status'])
         print('swap full from cycle %d; over the next %d cycles %d more page-out attempt(s) failed '
               '(etmemd log); BytesPagedOut %d' % (c_full, later['Cycles'] - c_full, attempts,
                                                   later['BytesPagedOut']))
