@@ -101,6 +101,11 @@ struct etmem_procmem { /* /proc/PID/status, in bytes */
         uint64_t rss, rss_anon, rss_file, rss_shmem, swap;
 };
 
+struct etmem_procstat { /* /proc/PID/stat */
+        uint64_t minflt, majflt;  /* faults of the process (not of its waited-for children) */
+        uint64_t starttime;       /* clock ticks after boot: with the pid, names one process */
+};
+
 /* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
 #define ETMEM_PM_PRESENT (1ULL << 63)
 #define ETMEM_PM_SWAPPED (1ULL << 62)
@@ -248,6 +253,15 @@ struct etmem_mem_services {
          * counts the threads set.  Threads that exit meanwhile are skipped. */
         int (*set_affinity)(const struct etmem_target *target, const uint64_t *cpus, size_t words,
                             unsigned *threads_ret);
+
+        /* ---- appended in ABI 1.1: feedback (check ETMEM_MEM_HAS(mem, procstat) first) ---- */
+
+        /* pagemap_count of n ranges through one open pagemap: present[i] / swapped[i] pages of
+         * ranges[i] (either array may be NULL). */
+        int (*pagemap_count_ranges)(const struct etmem_target *target, const struct etmem_range *ranges,
+                                    size_t n, uint64_t *present, uint64_t *swapped);
+        /* Fault counts and start time of the target. */
+        int (*procstat)(const struct etmem_target *target, struct etmem_procstat *ret);
 };
 
 #ifdef __cplusplus

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define ETMEM_PLUGIN_ABI_MAJOR 1
-#define ETMEM_PLUGIN_ABI_MINOR 0
+#define ETMEM_PLUGIN_ABI_MINOR 1 /* 1: mem->pagemap_count_ranges, mem->procstat */
 #define ETMEM_ENGINE_OPS_SYMBOL "etmem_engine_ops"
 
 #define ETMEM_NAME_MAX 64 /* project / engine / task names, as etmem */

@@ -9,7 +9,8 @@ int slide_parse_engine(const struct etmem_params *params, struct etmem_error *er
         if (params->n > 0)
                 return plugin_fail(err, params->v[0].key, -EINVAL,
                                    "unknown key '%s' in [engine]: the slide engine has no engine keys "
-                                   "(T, max_threads, swap_threshold and swap_flag belong in [task])",
+                                   "(T, max_threads, swap_threshold, swap_flag, refault_hold and max_refault_pct "
+                                   "belong in [task])",
                                    params->v[0].key);
         return 0;
 }
@@ -31,7 +32,7 @@ int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
 
 int slide_parse_task(const struct etmem_project_info *project, const struct etmem_params *params,
                      unsigned ncpus, SlideTask *t, struct etmem_error *err) {
-        unsigned long long v;
+        unsigned long long v = 0;
         bool have_T = false;
         unsigned threads_max = 2 * (ncpus ? ncpus : 1) + 1;
         int r;
@@ -39,6 +40,10 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
         *t = (SlideTask) {
                 .max_threads = 1,
                 .loop = project->loop,
+                .interval = project->interval,
+                .sleep = project->sleep,
+                .refault_hold = FEEDBACK_HOLD_DEFAULT,
+                .max_refault_pct = FEEDBACK_PCT_DEFAULT,
                 .sysmem_threshold = project->sysmem_threshold,
                 .swapcache_high_wmark = project->swapcache_high_wmark,
                 .swapcache_low_wmark = project->swapcache_low_wmark,
@@ -81,8 +86,20 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
                         r = plugin_param_bool(p, &t->swap_flag, err);
                         if (r < 0)
                                 return r;
+                } else if (strcmp(p->key, "refault_hold") == 0) {
+                        r = plugin_param_uint(p, 0, FEEDBACK_HOLD_MAX, &v, err);
+                        if (r < 0)
+                                return r;
+                        t->refault_hold = (unsigned) v;
+                } else if (strcmp(p->key, "max_refault_pct") == 0) {
+                        r = plugin_param_uint(p, 0, 100, &v, err);
+                        if (r < 0)
+                                return r;
+                        t->max_refault_pct = (unsigned) v;
                 } else
-                        return plugin_unknown_key(p, "task", "T, max_threads, swap_threshold, swap_flag", err);
+                        return plugin_unknown_key(p, "task",
+                                                  "T, max_threads, swap_threshold, swap_flag, refault_hold, max_refault_pct",
+                                                  err);
         }
         if (!have_T)
                 return plugin_fail(err, "T", -EINVAL,

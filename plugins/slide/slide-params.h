@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "etmem-plugin.h"
+#include "feedback.h"
 
 #define SLIDE_SWAP_THRESHOLD_MAX_GIB 1048576ULL /* 1 PiB: far above any machine, still no overflow */
 
@@ -15,6 +16,9 @@ typedef struct SlideTask {
         unsigned max_threads;     /* 1..2*ncpus+1 */
         uint64_t swap_threshold;  /* bytes; 0 = not set: no RSS floor */
         bool swap_flag;           /* page out only memory the process marked */
+        unsigned refault_hold;    /* cycles memory that came back after a page-out is kept in; 0..1000 */
+        unsigned max_refault_pct; /* more of a page-out back than this % holds / cuts the budget; 0..100 */
+        unsigned interval, sleep; /* the project's seconds between rounds / cycles */
         /* the project's keys, taken at fill time (act() is not handed the project) */
         int sysmem_threshold, swapcache_high_wmark, swapcache_low_wmark;
 } SlideTask;

@@ -4,18 +4,7 @@
 #include <string.h>
 
 #include "slide-params.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                   \
-        do {                                                                               \
-                if (!(cond)) {                                                             \
-                        fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                                      \
-                        fputc('\n', stderr);                                               \
-                        failures++;                                                        \
-                }                                                                          \
-        } while (0)
+#include "test-check.h"
 
 static const struct etmem_project_info project = {
         .name = "p", .loop = 3, .interval = 1, .sleep = 1,
@@ -78,6 +67,21 @@ int main(void) {
                      "out of range");
         expect_error(PARSE(&t, &err, 2, "T=1", "swap_flag=true"), &err, "swap_flag", "yes, no");
         expect_error(PARSE(&t, &err, 2, "T=1", "hot_threshold=3"), &err, "hot_threshold", "unknown key");
+
+        /* feedback keys */
+        r = PARSE(&t, &err, 2, "T=1");
+        CHECK(r == 0 && t.refault_hold == 8 && t.max_refault_pct == 10, "feedback defaults %u %u", t.refault_hold,
+              t.max_refault_pct);
+        r = PARSE(&t, &err, 2, "T=1", "refault_hold=0", "max_refault_pct=100");
+        CHECK(r == 0 && t.refault_hold == 0 && t.max_refault_pct == 100, "feedback off");
+        r = PARSE(&t, &err, 2, "T=1", "refault_hold=1000", "max_refault_pct=0");
+        CHECK(r == 0 && t.refault_hold == 1000 && t.max_refault_pct == 0, "feedback bounds");
+        expect_error(PARSE(&t, &err, 2, "T=1", "refault_hold=1001"), &err, "refault_hold", "out of range 0..1000");
+        expect_error(PARSE(&t, &err, 2, "T=1", "refault_hold=x"), &err, "refault_hold", "not a whole number");
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_refault_pct=101"), &err, "max_refault_pct",
+                     "out of range 0..100");
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_refault_pct=5%"), &err, "max_refault_pct", "0..100");
+        expect_error(PARSE(&t, &err, 2, "T=1", "hot_threshold=3"), &err, "hot_threshold", "refault_hold");
 
         CHECK(slide_parse_swap_threshold("0g", &b) == 0 && b == 0, "0g");
         CHECK(slide_parse_swap_threshold("1048576G", &b) == 0 && b == 1048576ULL << 30, "max");

@@ -82,3 +82,19 @@ int mem_pagemap_count(pid_t pid, int pidfd, uint64_t start, uint64_t end, uint64
                 return fd;
         return mem_pagemap_count_fd(fd, start, end, present, swapped);
 }
+
+int mem_pagemap_count_ranges(pid_t pid, int pidfd, const struct etmem_range *ranges, size_t n, uint64_t *present,
+                             uint64_t *swapped) {
+        _cleanup_close_ int fd = mem_pagemap_open(pid, pidfd);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        for (size_t i = 0; i < n; i++) {
+                r = mem_pagemap_count_fd(fd, ranges[i].start, ranges[i].end, present ? &present[i] : NULL,
+                                         swapped ? &swapped[i] : NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -2,8 +2,11 @@
 /* /proc/PID/pagemap: per-page present / swapped / PFN (pagemap.rst). */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "etmem-mem.h"
 
 /* An fd on /proc/PID/pagemap, checked against the pidfd. */
 int mem_pagemap_open(pid_t pid, int pidfd);
@@ -14,5 +17,9 @@ int mem_pagemap_count_fd(int fd, uint64_t start, uint64_t end, uint64_t *present
 
 int mem_pagemap_read(pid_t pid, int pidfd, uint64_t start, uint64_t end, uint64_t *out);
 int mem_pagemap_count(pid_t pid, int pidfd, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
+
+/* The same for n ranges through one open pagemap (either array may be NULL). */
+int mem_pagemap_count_ranges(pid_t pid, int pidfd, const struct etmem_range *ranges, size_t n, uint64_t *present,
+                             uint64_t *swapped);
 
 uint64_t mem_page_size(void);

@@ -10,6 +10,7 @@
 #include "numa-topology.h"
 #include "pageout.h"
 #include "pagemap.h"
+#include "procstat.h"
 #include "services.h"
 #include "tracker.h"
 
@@ -66,6 +67,19 @@ static int svc_pagemap_count(const struct etmem_target *target, uint64_t start, 
         if (!target)
                 return -EINVAL;
         return mem_pagemap_count(target->pid, target->pidfd, start, end, present, swapped);
+}
+
+static int svc_pagemap_count_ranges(const struct etmem_target *target, const struct etmem_range *ranges, size_t n,
+                                    uint64_t *present, uint64_t *swapped) {
+        if (!target || (n && !ranges))
+                return -EINVAL;
+        return mem_pagemap_count_ranges(target->pid, target->pidfd, ranges, n, present, swapped);
+}
+
+static int svc_procstat(const struct etmem_target *target, struct etmem_procstat *ret) {
+        if (!target || !ret)
+                return -EINVAL;
+        return mem_procstat_read(target->pid, target->pidfd, ret);
 }
 
 static int svc_anon_names_supported(void) {
@@ -140,6 +154,8 @@ const struct etmem_mem_services mem_services_table = {
         .move_pages = svc_move_pages,
         .migrate_process = svc_migrate_process,
         .set_affinity = svc_set_affinity,
+        .pagemap_count_ranges = svc_pagemap_count_ranges,
+        .procstat = svc_procstat,
 };
 
 const struct etmem_mem_services *mem_services(void) {

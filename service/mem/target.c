@@ -24,21 +24,7 @@ static int sys_pidfd_open(pid_t pid) {
         return (int) syscall(SYS_pidfd_open, pid, 0);
 }
 
-int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *flags,
-                  unsigned long long *starttime) {
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t l;
-
-        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? -ESRCH : -errno;
-        l = read(fd, buf, sizeof buf - 1);
-        if (l < 0)
-                return errno == ESRCH ? -ESRCH : -errno;
-        buf[l] = 0;
-
+int mem_proc_stat_parse(char *buf, char comm[MEM_COMM_MAX], unsigned long long v[MEM_STAT_FIELDS]) {
         /* comm may hold spaces and parentheses: it ends at the LAST ')'. */
         char *open_paren = strchr(buf, '(');
         char *close_paren = strrchr(buf, ')');
@@ -50,11 +36,10 @@ int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *fla
                 comm[n] = 0;
         }
 
-        /* Fields after comm, counted from 3 (state): ppid 4, flags 9, starttime 22. */
+        /* Fields after comm, counted from 3 (state); v[0] is field 4 (ppid). */
         char *p = close_paren + 2;
-        unsigned long long v[20];
         int field = 3;
-        for (char *tok = strsep(&p, " "); tok && field <= 22; tok = strsep(&p, " "), field++) {
+        for (char *tok = strsep(&p, " "); tok && field < 4 + MEM_STAT_FIELDS; tok = strsep(&p, " "), field++) {
                 if (field == 3)
                         continue;
                 errno = 0;
@@ -63,9 +48,36 @@ int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *fla
                 if (errno || end == tok)
                         return -EBADMSG;
         }
-        if (field <= 22)
+        if (field < 4 + MEM_STAT_FIELDS)
                 return -EBADMSG;
+        return 0;
+}
 
+int mem_proc_stat_fd(int fd, char comm[MEM_COMM_MAX], unsigned long long v[MEM_STAT_FIELDS]) {
+        char buf[1024];
+        ssize_t l;
+
+        l = read(fd, buf, sizeof buf - 1);
+        if (l < 0)
+                return errno == ESRCH ? -ESRCH : -errno;
+        buf[l] = 0;
+        return mem_proc_stat_parse(buf, comm, v);
+}
+
+int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *flags,
+                  unsigned long long *starttime) {
+        char path[64];
+        _cleanup_close_ int fd = -1;
+        unsigned long long v[MEM_STAT_FIELDS];
+        int r;
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        r = mem_proc_stat_fd(fd, comm, v);
+        if (r < 0)
+                return r;
         if (ppid)
                 *ppid = (pid_t) v[4 - 4];
         if (flags)

@@ -39,6 +39,12 @@ void mem_targets_free(MemTarget *t, size_t n);
 bool mem_target_alive(const MemTarget *t);
 bool mem_pidfd_alive(int pidfd);
 
+/* Fields 4 (ppid) .. 22 (starttime) of a /proc/PID/stat text (buf is cut up); comm may be NULL. */
+#define MEM_STAT_FIELDS 19
+int mem_proc_stat_parse(char *buf, char comm[MEM_COMM_MAX], unsigned long long v[MEM_STAT_FIELDS]);
+/* Reads an open stat file and parses it. */
+int mem_proc_stat_fd(int fd, char comm[MEM_COMM_MAX], unsigned long long v[MEM_STAT_FIELDS]);
+
 /* Reads "/proc/PID/stat": comm (may be NULL), ppid, flags and starttime (each may be NULL).
  * -ENOENT/-ESRCH when the process is gone. */
 int mem_proc_stat(pid_t pid, char comm[MEM_COMM_MAX], pid_t *ppid, unsigned *flags,

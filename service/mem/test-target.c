@@ -17,6 +17,7 @@
 
 #include "kernel-features.h"
 #include "macro.h"
+#include "procstat.h"
 #include "target.h"
 
 static int failures;
@@ -177,6 +178,10 @@ static void check_targets_sane(const MemTarget *t, size_t n) {
                       (int) pidfd_pid(t[i].pidfd));
                 CHECK(mem_proc_stat(t[i].pid, NULL, NULL, NULL, &st) == 0 && st == t[i].starttime,
                       "starttime of %d", (int) t[i].pid);
+                /* the feedback's view of the same stat line (comm may hold ") (") */
+                struct etmem_procstat ps;
+                CHECK(mem_procstat_read(t[i].pid, t[i].pidfd, &ps) == 0 && ps.starttime == t[i].starttime,
+                      "procstat starttime of %d", (int) t[i].pid);
                 CHECK(t[i].pid != getpid(), "our own pid was returned");
                 if (i > 0)
                         CHECK(t[i - 1].pid < t[i].pid, "not sorted by pid / duplicate at %zu", i);

@@ -55,11 +55,11 @@ class Hotcold:
     'ready' once all cold memory is written).  exe may be a renamed copy (type=name
     tasks); prefix e.g. ['setarch', '-R'] (setarch execs, so the pid is hotcold's)."""
 
-    def __init__(self, tmp, cold_mib, hot_mib, exe=None, prefix=(), timeout=60.0):
+    def __init__(self, tmp, cold_mib, hot_mib, exe=None, prefix=(), timeout=60.0, args=()):
         self.cold_mib, self.hot_mib = cold_mib, hot_mib
         self.out = os.path.join(tmp, 'truth-' + uuid.uuid4().hex[:8])
         self.proc = _track(subprocess.Popen(list(prefix) + [exe or HOTCOLD, '--cold', str(cold_mib), '--hot',
-                                                            str(hot_mib), '--out', self.out],
+                                                            str(hot_mib), '--out', self.out] + list(args),
                                             stdin=subprocess.DEVNULL))
         self.pid = self.proc.pid
         self.cold, self.hot = [], []
@@ -123,6 +123,11 @@ class Hotcold:
         # a zombie's status has no Vm* lines
         raise AssertionError('hotcold pid %d has no %s (exited? status %s); its /proc status:\n%s'
                              % (self.pid, key, self.proc.poll(), text))
+
+    def majflt(self):
+        """Major faults of the process so far (/proc/PID/stat field 12): cumulative."""
+        with open('/proc/%d/stat' % self.pid) as f:
+            return int(f.read().rsplit(')', 1)[1].split()[12 - 3])
 
     def stop(self):
         """SIGTERM: hotcold re-reads its cold memory and exits 3 if a page came back wrong."""

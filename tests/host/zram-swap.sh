@@ -3,7 +3,8 @@
 # Sets /dev/zram0 up as swap for the host tests, and removes it after, but only
 # if this script set it up (a marker file records that).
 #
-#   zram-swap.sh setup [SIZE]      default SIZE 2G; algorithm: lz4, else lzo-rle, lzo, zstd
+#   zram-swap.sh setup [SIZE]      default SIZE $ZRAM_SWAP_SIZE or 2G; algorithm: lz4, else
+#                                  lzo-rle, lzo, zstd
 #   zram-swap.sh teardown
 #   zram-swap.sh run CMD [ARGS..]  setup, run CMD, teardown (also when CMD fails or we
 #                                  are interrupted); exits with CMD's status
@@ -17,7 +18,7 @@ MARK=/run/etmem-test-zram-owned
 # setup / teardown calls from one script share their parent's pid.  So a second,
 # concurrent user that found the swap active never resets it under the first.
 OWNER=${ZRAM_SWAP_OWNER:-$PPID}
-SIZE_DEFAULT=2G
+SIZE_DEFAULT=${ZRAM_SWAP_SIZE:-2G}
 
 log() { echo "zram-swap: $*" >&2; }
 

@@ -3,7 +3,7 @@
  * hotcold: a process with known hot and cold memory, for the host tests and benchmarks.
  *
  *   hotcold --cold MiB --hot MiB [--pattern separate|interleave:PAGES] [--out FILE]
- *           [--period-ms N] [--seconds N]
+ *           [--period-ms N] [--seconds N] [--refault-ms N]
  *
  * Writes every cold page once (distinct, compressible contents), then reads one byte of
  * every hot page every --period-ms (default 10) until SIGTERM/SIGINT or --seconds.
@@ -12,6 +12,11 @@
  * one mapping, alternating N cold pages and N hot pages (only per-page trackers can
  * separate those).
  *
+ * --refault-ms N (pattern separate): the cold part turns hot after a page-out.  Every N ms
+ * hotcold reads its own pagemap; once some cold page is no longer present it reads every
+ * cold page back (a job that touches its data once a cycle, right after it was paged out:
+ * a tracker sees that in one scan round of the next cycle at most).
+ *
  * --out FILE receives the ground truth once the cold memory is written, atomically
  * (temp file + rename):  "pid P", "page_size S", then "cold START END" / "hot START END"
  * lines (hex, [START, END)), and "ready".
@@ -19,6 +24,7 @@
  * 3 if a page came back wrong (a page-out that lost data).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -63,6 +69,27 @@ static int check_page(const uint8_t *p, size_t ps, uint64_t idx, uint8_t *scratc
         return memcmp(p, scratch, ps) == 0 ? 0 : -1;
 }
 
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* True if some page of [p, p + len) is not present (paged out), from /proc/self/pagemap. */
+static int some_page_out(int pagemap, const uint8_t *p, size_t len, size_t ps, uint64_t *buf, size_t n_buf) {
+        for (size_t done = 0; done < len / ps;) {
+                size_t n = len / ps - done < n_buf ? len / ps - done : n_buf;
+                off_t off = (off_t) (((uintptr_t) p / ps + done) * sizeof *buf);
+                if (pread(pagemap, buf, n * sizeof *buf, off) != (ssize_t) (n * sizeof *buf))
+                        die("cannot read /proc/self/pagemap");
+                for (size_t i = 0; i < n; i++)
+                        if (!(buf[i] & (1ULL << 63)))
+                                return 1;
+                done += n;
+        }
+        return 0;
+}
+
 typedef struct Span {
         uint8_t *start;
         size_t len;
@@ -70,13 +97,13 @@ typedef struct Span {
 } Span;
 
 int main(int argc, char **argv) {
-        unsigned long cold_mib = 0, hot_mib = 0, period_ms = 10, seconds = 0, interleave = 0;
+        unsigned long cold_mib = 0, hot_mib = 0, period_ms = 10, seconds = 0, interleave = 0, refault_ms = 0;
         const char *out = NULL;
         static const struct option opts[] = {
                 { "cold", required_argument, NULL, 'c' },  { "hot", required_argument, NULL, 'h' },
                 { "pattern", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
                 { "period-ms", required_argument, NULL, 'P' }, { "seconds", required_argument, NULL, 's' },
-                {},
+                { "refault-ms", required_argument, NULL, 'r' }, {},
         };
         int c;
 
@@ -87,6 +114,7 @@ int main(int argc, char **argv) {
                 case 'o': out = optarg; break;
                 case 'P': period_ms = parse_ul(optarg, "--period-ms", 60000); break;
                 case 's': seconds = parse_ul(optarg, "--seconds", 1UL << 30); break;
+                case 'r': refault_ms = parse_ul(optarg, "--refault-ms", 60000); break;
                 case 'p':
                         if (strcmp(optarg, "separate") == 0)
                                 interleave = 0;
@@ -99,7 +127,7 @@ int main(int argc, char **argv) {
                         break;
                 default:
                         die("usage: hotcold --cold MiB --hot MiB [--pattern separate|interleave:N] [--out FILE] "
-                            "[--period-ms N] [--seconds N]");
+                            "[--period-ms N] [--seconds N] [--refault-ms N]");
                 }
         }
         if (optind < argc)
@@ -113,6 +141,8 @@ int main(int argc, char **argv) {
 
         if (interleave && cold_len != hot_len)
                 die("--pattern interleave needs --cold equal to --hot");
+        if (interleave && refault_ms)
+                die("--refault-ms needs --pattern separate");
         if (!interleave) {
                 base = mmap(NULL, cold_len + hot_len + ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                             -1, 0);
@@ -182,7 +212,17 @@ int main(int argc, char **argv) {
 
         time_t deadline = seconds ? time(NULL) + (time_t) seconds : 0;
         volatile uint8_t sink = 0;
+        int pagemap = -1;
+        uint64_t pm_buf[4096], next_check = 0;
+        if (refault_ms && (pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) < 0)
+                die("cannot open /proc/self/pagemap");
         while (!stop && (!deadline || time(NULL) < deadline)) {
+                if (pagemap >= 0 && now_ms() >= next_check) {
+                        next_check = now_ms() + refault_ms;
+                        if (some_page_out(pagemap, spans[0].start, cold_len, ps, pm_buf, 4096))
+                                for (size_t off = 0; off < cold_len; off += ps)
+                                        sink += spans[0].start[off];
+                }
                 if (!interleave) {
                         for (size_t off = 0; off < hot_len; off += ps)
                                 sink += spans[1].start[off];
