@@ -404,13 +404,13 @@ int apply_config(ApplyEnv *m, const Config *c, ObjRefs *ret, ConfigError *error)
                 objs.v[objs.n++] = (ObjRef) { OBJ_PROJECT, TAKE_PTR(pd.projects[i]) };
         }
         for (size_t i = 0; i < pd.n_engines; i++) {
-                project_attach_engine(pd.engines[i]->project, pd.engines[i]);
+                tree_attach_engine(m->tree, pd.engines[i]->project, pd.engines[i]);
                 objs.v[objs.n++] = (ObjRef) { OBJ_ENGINE, TAKE_PTR(pd.engines[i]) };
         }
         for (size_t i = 0; i < pd.n_tasks; i++) {
                 Task *t = TAKE_PTR(pd.tasks[i]);
 
-                engine_attach_task(t->engine, t);
+                tree_attach_task(m->tree, t->engine, t);
                 objs.v[objs.n++] = (ObjRef) { OBJ_TASK, t };
                 if (t->engine->project->state == PROJECT_RUNNING) {
                         ConfigError e = {};

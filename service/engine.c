@@ -3,9 +3,7 @@
 
 #include "engine.h"
 #include "macro.h"
-#include "project.h"
 #include "task.h"
-#include "tree.h"
 
 int engine_new(Project *p, const char *name, const char *type, const char *libname, const char *ops_name,
                char **params, EngineImpl *impl, Engine **ret) {
@@ -54,23 +52,6 @@ Task *engine_find_task(Engine *e, const char *name) {
 
 int engine_reserve_tasks(Engine *e, size_t n) {
         return GREEDY_REALLOC(e->tasks, e->cap_tasks, e->n_tasks + n);
-}
-
-void engine_attach_task(Engine *e, Task *t) {
-        assert(e->n_tasks < e->cap_tasks);
-        e->tasks[e->n_tasks++] = t;
-        t->engine = e;
-        e->project->tree->n_objects++;
-        tree_added(e->project->tree, OBJ_TASK, t);
-}
-
-void engine_detach_task(Engine *e, Task *t) {
-        for (size_t i = 0; i < e->n_tasks; i++)
-                if (e->tasks[i] == t) {
-                        ARRAY_REMOVE(e->tasks, e->n_tasks, i);
-                        e->project->tree->n_objects--;
-                        return;
-                }
 }
 
 /* Params are what the state file and ExportConfig read. */

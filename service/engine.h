@@ -26,12 +26,8 @@ static inline void engine_freep(Engine **e) {
                 engine_free(*e);
 }
 Task *engine_find_task(Engine *e, const char *name);
-/* Makes room for n more tasks, so that engine_attach_task() cannot fail. */
+/* Makes room for n more tasks, so that tree_attach_task() cannot fail. */
 int engine_reserve_tasks(Engine *e, size_t n);
-/* Adds task t (room reserved) and tells the tree's observer. */
-void engine_attach_task(Engine *e, Task *t);
-/* Unlinks task t (the caller frees it). */
-void engine_detach_task(Engine *e, Task *t);
 /* Records settings a running engine accepted (Command "set"): key, value, ... (the
  * key "task" is not a setting), so that they survive a restart. */
 int engine_params_merge(Engine *e, char **args);

@@ -97,7 +97,7 @@ int lifecycle_project_start(Lifecycle *lc, Project *p, ConfigError *error) {
                                 return r;
                         }
                 }
-        project_set_state(p, PROJECT_RUNNING, NULL);
+        tree_set_project_state(lc->tree, p, PROJECT_RUNNING, NULL);
         log_info("project %s started", p->name);
         return 0;
 }
@@ -106,7 +106,7 @@ void lifecycle_project_stop(Lifecycle *lc, Project *p) {
         for (size_t i = 0; i < p->n_engines; i++)
                 for (size_t j = 0; j < p->engines[i]->n_tasks; j++)
                         lifecycle_task_stop(lc, p->engines[i]->tasks[j]);
-        project_set_state(p, PROJECT_STOPPED, NULL);
+        tree_set_project_state(lc->tree, p, PROJECT_STOPPED, NULL);
 }
 
 /* The draining list keeps its own reference until the worker returns. */
@@ -120,12 +120,10 @@ static void forget_stopping(Lifecycle *lc, Task *t) {
 }
 
 void lifecycle_task_remove(Lifecycle *lc, Task *t) {
-        Engine *e = t->engine;
-
         tree_removing(lc->tree, OBJ_TASK, t);
         lifecycle_task_stop(lc, t);
         forget_stopping(lc, t);
-        engine_detach_task(e, t);
+        tree_detach_task(lc->tree, t);
         task_free(t);
 }
 
@@ -133,7 +131,7 @@ void lifecycle_engine_remove(Lifecycle *lc, Engine *e) {
         while (e->n_tasks > 0)
                 lifecycle_task_remove(lc, e->tasks[e->n_tasks - 1]);
         tree_removing(lc->tree, OBJ_ENGINE, e);
-        project_detach_engine(e->project, e);
+        tree_detach_engine(lc->tree, e);
         engine_free(e);
 }
 

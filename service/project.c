@@ -5,7 +5,6 @@
 #include "macro.h"
 #include "project.h"
 #include "task.h"
-#include "tree.h"
 
 static const char *const state_names[] = {
         [PROJECT_STOPPED] = "stopped",
@@ -73,15 +72,7 @@ int project_reserve_engines(Project *p, size_t n) {
         return GREEDY_REALLOC(p->engines, p->cap_engines, p->n_engines + n);
 }
 
-void project_attach_engine(Project *p, Engine *e) {
-        assert(p->n_engines < p->cap_engines);
-        p->engines[p->n_engines++] = e;
-        e->project = p;
-        p->tree->n_objects++;
-        tree_added(p->tree, OBJ_ENGINE, e);
-}
-
-void project_set_state(Project *p, ProjectState s, const char *error) {
+bool project_set_state(Project *p, ProjectState s, const char *error) {
         bool changed = p->state != s || !streq_ptr(p->last_error, error);
 
         p->state = s;
@@ -89,8 +80,7 @@ void project_set_state(Project *p, ProjectState s, const char *error) {
                 free(p->last_error);
                 p->last_error = error ? strdup(error) : NULL;
         }
-        if (changed)
-                tree_changed(p->tree, OBJ_PROJECT, p, TREE_CHANGE_STATE);
+        return changed;
 }
 
 /* Asks every engine whether its tasks can run here before starting any. */
@@ -116,15 +106,6 @@ int project_check_start(Project *p, ConfigError *error) {
                 }
         }
         return 0;
-}
-
-void project_detach_engine(Project *p, Engine *e) {
-        for (size_t i = 0; i < p->n_engines; i++)
-                if (p->engines[i] == e) {
-                        ARRAY_REMOVE(p->engines, p->n_engines, i);
-                        p->tree->n_objects--;
-                        return;
-                }
 }
 
 uint64_t project_cycles(const Project *p) {

@@ -41,12 +41,9 @@ const char *project_state_to_string(ProjectState s);
 
 /* Asks every engine whether its tasks can run here (check_start); error gets the reason. */
 int project_check_start(Project *p, ConfigError *error);
-/* Unlinks engine e (the caller frees it). */
-void project_detach_engine(Project *p, Engine *e);
-/* Makes room for n more engines, so that project_attach_engine() cannot fail. */
+/* Makes room for n more engines, so that tree_attach_engine() cannot fail. */
 int project_reserve_engines(Project *p, size_t n);
-/* Adds engine e (already validated, room reserved) and tells the tree's observer. */
-void project_attach_engine(Project *p, Engine *e);
-void project_set_state(Project *p, ProjectState s, const char *error);
+/* True if that changed State or LastError (tree_set_project_state() tells the observer). */
+bool project_set_state(Project *p, ProjectState s, const char *error);
 /* Sum of its tasks' cycles (Project1.Cycles). */
 uint64_t project_cycles(const Project *p);

@@ -162,7 +162,7 @@ int state_restore(ApplyEnv *env, const char *dir) {
                         if (p && lifecycle_project_start(env->lifecycle, p, &serr) < 0) {
                                 log_error("project %s was running but cannot start again: %s", p->name,
                                           strna(serr.message));
-                                project_set_state(p, PROJECT_FAILED, serr.message);
+                                tree_set_project_state(env->tree, p, PROJECT_FAILED, serr.message);
                         }
                         config_error_clear(&serr);
                 }

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stddef.h>
 
-#include "engine.h"
 #include "macro.h"
-#include "project.h"
 #include "task.h"
 
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,

@@ -56,6 +56,49 @@ void tree_detach_project(Tree *t, Project *p) {
                 }
 }
 
+void tree_attach_engine(Tree *t, Project *p, Engine *e) {
+        assert(p->n_engines < p->cap_engines);
+        p->engines[p->n_engines++] = e;
+        e->project = p;
+        t->n_objects++;
+        tree_added(t, OBJ_ENGINE, e);
+}
+
+void tree_attach_task(Tree *t, Engine *e, Task *task) {
+        assert(e->n_tasks < e->cap_tasks);
+        e->tasks[e->n_tasks++] = task;
+        task->engine = e;
+        t->n_objects++;
+        tree_added(t, OBJ_TASK, task);
+}
+
+void tree_detach_engine(Tree *t, Engine *e) {
+        Project *p = e->project;
+
+        for (size_t i = 0; i < p->n_engines; i++)
+                if (p->engines[i] == e) {
+                        ARRAY_REMOVE(p->engines, p->n_engines, i);
+                        t->n_objects--;
+                        return;
+                }
+}
+
+void tree_detach_task(Tree *t, Task *task) {
+        Engine *e = task->engine;
+
+        for (size_t i = 0; i < e->n_tasks; i++)
+                if (e->tasks[i] == task) {
+                        ARRAY_REMOVE(e->tasks, e->n_tasks, i);
+                        t->n_objects--;
+                        return;
+                }
+}
+
+void tree_set_project_state(Tree *t, Project *p, ProjectState s, const char *error) {
+        if (project_set_state(p, s, error))
+                tree_changed(t, OBJ_PROJECT, p, TREE_CHANGE_STATE);
+}
+
 void tree_added(Tree *t, ObjKind kind, void *obj) {
         if (t->observer.added)
                 t->observer.added(t->observer.userdata, kind, obj);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "project.h"
 #include "types.h"
 
 typedef enum ObjKind {
@@ -55,8 +56,17 @@ Task *tree_find_task(const Tree *t, const char *project, const char *engine, con
 int tree_reserve_projects(Tree *t, size_t n);
 /* Adds a detached project (room reserved); tells the observer. */
 void tree_attach_project(Tree *t, Project *p);
-/* Unlinks a project from the tree (the caller frees it). */
+/* Adds a detached engine to its project, a detached task to its engine (room reserved
+ * with project_reserve_engines / engine_reserve_tasks); tells the observer. */
+void tree_attach_engine(Tree *t, Project *p, Engine *e);
+void tree_attach_task(Tree *t, Engine *e, Task *task);
+/* Unlink from the parent (the caller frees the object; the observer was told first). */
 void tree_detach_project(Tree *t, Project *p);
+void tree_detach_engine(Tree *t, Engine *e);
+void tree_detach_task(Tree *t, Task *task);
+
+/* project_set_state(), telling the observer when State or LastError changed. */
+void tree_set_project_state(Tree *t, Project *p, ProjectState s, const char *error);
 
 void tree_added(Tree *t, ObjKind kind, void *obj);
 void tree_removing(Tree *t, ObjKind kind, void *obj);

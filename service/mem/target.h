@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "kernel-features.h"
 
 #define MEM_COMM_MAX 16 /* TASK_COMM_LEN: 15 characters + NUL */
 

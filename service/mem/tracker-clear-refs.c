@@ -6,6 +6,8 @@
  * reclaim knows about these pages' recency, and that two trackers on one process would
  * clear each other's bits. */
 #include <errno.h>
+#include <string.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -58,10 +60,24 @@ static void clear_refs_close(MemTracker *t) {
         t->priv = NULL;
 }
 
+static int tracker_clear_refs_probe(char *detail, size_t size) {
+        if (access("/proc/self/clear_refs", W_OK) < 0) {
+                snprintf(detail, size, "unavailable: /proc/self/clear_refs: %s", strerror(errno));
+                return 0;
+        }
+        if (access("/proc/self/smaps", R_OK) < 0) {
+                snprintf(detail, size, "unavailable: /proc/self/smaps: %s", strerror(errno));
+                return 0;
+        }
+        snprintf(detail, size, "available (VMA granularity: Referenced per mapping from smaps, not per page)");
+        return 1;
+}
+
 const MemTrackerOps mem_tracker_clear_refs_ops = {
         .kind = MEM_TRACKER_CLEAR_REFS,
         .describe = "clear_refs (VMA granularity)",
         .granularity = 0,
+        .probe = tracker_clear_refs_probe,
         .open = clear_refs_open,
         .observe = clear_refs_observe,
         .close = clear_refs_close,

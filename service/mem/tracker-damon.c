@@ -51,11 +51,11 @@
  * it too, so it never creates/removes kdamond directories under a running tracker. */
 static atomic_bool damon_in_use;
 
-bool tracker_damon_claim(void) {
+static bool tracker_damon_claim(void) {
         return !atomic_exchange(&damon_in_use, true);
 }
 
-void tracker_damon_release(void) {
+static void tracker_damon_release(void) {
         atomic_store(&damon_in_use, false);
 }
 
@@ -266,10 +266,86 @@ static void damon_close(MemTracker *t) {
         tracker_damon_release();
 }
 
+static bool word_in(const char *list, const char *word) {
+        size_t l = strlen(word);
+        for (const char *p = list; (p = strstr(p, word)); p += l)
+                if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[l] == 0 || p[l] == ' ' || p[l] == '\n'))
+                        return true;
+        return false;
+}
+
+static int damon_probe_claimed(char *detail, size_t size);
+
+static int tracker_damon_probe(char *detail, size_t size) {
+        int r;
+
+        if (access(DAMON_ADMIN "/kdamonds/nr_kdamonds", F_OK) < 0) {
+                snprintf(detail, size, "unavailable: %s missing (kernel without CONFIG_DAMON_SYSFS)", DAMON_ADMIN);
+                return 0;
+        }
+        /* Our own DAMON tracker owns the sysfs tree right now: it works, and the probe
+         * must not create or remove kdamond directories under it. */
+        if (!tracker_damon_claim()) {
+                snprintf(detail, size, "available (vaddr region sampling; in use by etmemd)");
+                return 1;
+        }
+        r = damon_probe_claimed(detail, size);
+        tracker_damon_release();
+        return r;
+}
+
+static int damon_probe_claimed(char *detail, size_t size) {
+        char ops[256] = "", nr[32] = "";
+        unsigned n_kdamonds;
+        int r;
+
+        r = sysfs_read_uint(DAMON_ADMIN "/kdamonds/nr_kdamonds", &n_kdamonds);
+        if (r < 0) {
+                snprintf(detail, size, "unavailable: cannot read %s/kdamonds/nr_kdamonds: %s", DAMON_ADMIN,
+                         strerror(-r));
+                return 0;
+        }
+
+        if (n_kdamonds == 0) {
+                /* avail_operations only exists inside a context: make one, look, remove it. */
+                r = sysfs_write(DAMON_ADMIN "/kdamonds/nr_kdamonds", "1");
+                if (r >= 0)
+                        r = sysfs_write(DAMON_ADMIN "/kdamonds/0/contexts/nr_contexts", "1");
+                if (r >= 0)
+                        r = sysfs_read_line(DAMON_ADMIN "/kdamonds/0/contexts/0/avail_operations", ops, sizeof ops);
+                (void) sysfs_write(DAMON_ADMIN "/kdamonds/nr_kdamonds", "0");
+        } else {
+                /* Someone else's kdamonds: read, never write. */
+                r = sysfs_read_line(DAMON_ADMIN "/kdamonds/0/contexts/nr_contexts", nr, sizeof nr);
+                if (r >= 0 && !streq(nr, "0"))
+                        r = sysfs_read_line(DAMON_ADMIN "/kdamonds/0/contexts/0/avail_operations", ops,
+                                            sizeof ops);
+                else if (r >= 0)
+                        r = -ENODATA;
+        }
+        if (r < 0) {
+                snprintf(detail, size, "unavailable: cannot read DAMON avail_operations: %s", strerror(-r));
+                return 0;
+        }
+        if (!word_in(ops, "vaddr")) {
+                snprintf(detail, size, "unavailable: DAMON has no 'vaddr' operations (avail_operations: %s)", ops);
+                return 0;
+        }
+        if (n_kdamonds > 0) {
+                /* Someone else configured kdamonds; the tracker never touches them. */
+                snprintf(detail, size, "unavailable: DAMON sysfs is in use by another user (%u kdamond(s)%s)",
+                         n_kdamonds, damon_any_running() ? ", running" : "");
+                return 0;
+        }
+        snprintf(detail, size, "available (vaddr region sampling)");
+        return 1;
+}
+
 const MemTrackerOps mem_tracker_damon_ops = {
         .kind = MEM_TRACKER_DAMON,
         .describe = "DAMON vaddr (region sampling)",
         .granularity = UINT64_MAX,
+        .probe = tracker_damon_probe,
         .open = damon_open,
         .observe = damon_observe,
         .close = damon_close,

@@ -2,6 +2,8 @@
 /* The etmem_scan module's device (kmod/etmem_scan_uapi.h): one page-table walk per round
  * reports each page's accessed bit and clears it, in etmem's idle_pages encoding. */
 #include <errno.h>
+#include <string.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -131,10 +133,39 @@ static void kmod_close(MemTracker *t) {
         t->priv = NULL;
 }
 
+static int tracker_kmod_probe(char *detail, size_t size) {
+        _cleanup_close_ int fd = -1;
+        __u32 version = 0;
+
+        fd = open(ETMEM_SCAN_DEVICE, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        snprintf(detail, size, "unavailable: %s missing (etmem_scan module not loaded)",
+                                 ETMEM_SCAN_DEVICE);
+                else
+                        snprintf(detail, size, "unavailable: cannot open %s: %s", ETMEM_SCAN_DEVICE,
+                                 strerror(errno));
+                return 0;
+        }
+        if (ioctl(fd, ETMEM_SCAN_IOC_VERSION, &version) < 0) {
+                snprintf(detail, size, "unavailable: %s does not answer the version ioctl: %s",
+                         ETMEM_SCAN_DEVICE, strerror(errno));
+                return 0;
+        }
+        if (version != ETMEM_SCAN_ABI_VERSION) {
+                snprintf(detail, size, "unavailable: %s speaks ABI %u, etmemd needs %u", ETMEM_SCAN_DEVICE,
+                         version, ETMEM_SCAN_ABI_VERSION);
+                return 0;
+        }
+        snprintf(detail, size, "available (per-page access bits, ABI %u)", version);
+        return 1;
+}
+
 const MemTrackerOps mem_tracker_kmod_ops = {
         .kind = MEM_TRACKER_KMOD,
         .describe = "etmem_scan kmod (page granularity)",
         .granularity = 4096,
+        .probe = tracker_kmod_probe,
         .open = kmod_open,
         .observe = kmod_observe,
         .close = kmod_close,

@@ -5,6 +5,8 @@
  * it again for the next round.  A page whose bit reads 0 was accessed, or was never
  * marked (first round, not on an LRU list): both count as accessed. */
 #include <errno.h>
+#include <string.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -135,10 +137,27 @@ static void page_idle_close(MemTracker *t) {
         t->priv = NULL;
 }
 
+static int tracker_page_idle_probe(char *detail, size_t size) {
+        _cleanup_close_ int fd = -1;
+
+        fd = open(PAGE_IDLE_BITMAP, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        snprintf(detail, size, "unavailable: %s missing (kernel without CONFIG_IDLE_PAGE_TRACKING)",
+                                 PAGE_IDLE_BITMAP);
+                else
+                        snprintf(detail, size, "unavailable: cannot open %s: %s", PAGE_IDLE_BITMAP, strerror(errno));
+                return 0;
+        }
+        snprintf(detail, size, "available (per-page idle bits via pagemap PFNs)");
+        return 1;
+}
+
 const MemTrackerOps mem_tracker_page_idle_ops = {
         .kind = MEM_TRACKER_PAGE_IDLE,
         .describe = "page_idle (page granularity)",
         .granularity = 4096,
+        .probe = tracker_page_idle_probe,
         .open = page_idle_open,
         .observe = page_idle_observe,
         .close = page_idle_close,

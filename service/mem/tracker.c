@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,38 +14,30 @@ static const MemTrackerOps *const ops_by_kind[_MEM_TRACKER_MAX] = {
         [MEM_TRACKER_CLEAR_REFS] = &mem_tracker_clear_refs_ops,
 };
 
+static const char *const kind_names[_MEM_TRACKER_MAX] = {
+        [MEM_TRACKER_KMOD] = "kmod",
+        [MEM_TRACKER_DAMON] = "damon",
+        [MEM_TRACKER_PAGE_IDLE] = "page_idle",
+        [MEM_TRACKER_CLEAR_REFS] = "clear_refs",
+};
+
+const char *mem_tracker_kind_name(MemTrackerKind k) {
+        return k >= 0 && k < _MEM_TRACKER_MAX ? kind_names[k] : NULL;
+}
+
+int mem_tracker_probe(MemTrackerKind k, char *detail, size_t size) {
+        if (k < 0 || k >= _MEM_TRACKER_MAX) {
+                snprintf(detail, size, "unavailable: unknown tracker %d", (int) k);
+                return 0;
+        }
+        return ops_by_kind[k]->probe(detail, size);
+}
+
 int mem_tracker_kind_from_name(const char *name) {
         for (int k = 0; k < _MEM_TRACKER_MAX; k++)
                 if (streq_ptr(name, mem_tracker_kind_name((MemTrackerKind) k)))
                         return k;
         return -EINVAL;
-}
-
-int mem_obs_push(MemObsList *l, uint64_t start, uint64_t end, bool accessed, uint64_t resident) {
-        if (end <= start)
-                return 0;
-        if (l->n > 0) {
-                MemObs *last = &l->v[l->n - 1];
-                if (start < last->end)
-                        return -EBADMSG; /* backends must report in address order */
-                if (last->end == start && last->accessed == accessed &&
-                    (last->resident == MEM_RESIDENT_UNKNOWN) == (resident == MEM_RESIDENT_UNKNOWN)) {
-                        last->end = end;
-                        if (resident != MEM_RESIDENT_UNKNOWN)
-                                last->resident += resident;
-                        return 0;
-                }
-        }
-        if (l->n >= l->allocated) {
-                size_t na = MAX(l->allocated * 2, (size_t) 256);
-                MemObs *nv = reallocarray(l->v, na, sizeof *nv);
-                if (!nv)
-                        return -ENOMEM;
-                l->v = nv;
-                l->allocated = na;
-        }
-        l->v[l->n++] = (MemObs) { .start = start, .end = end, .accessed = accessed, .resident = resident };
-        return 0;
 }
 
 static int push_region(struct etmem_region **v, size_t *n, size_t *allocated, const struct etmem_region *r) {

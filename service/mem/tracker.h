@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "etmem-mem.h"
+#include "tracker-obs.h"
 #include "vma.h"
 
 typedef enum MemTrackerKind {
@@ -23,28 +24,14 @@ typedef enum MemTrackerKind {
         _MEM_TRACKER_MAX,
 } MemTrackerKind;
 
-#define MEM_RESIDENT_UNKNOWN UINT64_MAX
-
-typedef struct MemObs {
-        uint64_t start, end;
-        uint64_t resident; /* bytes, or MEM_RESIDENT_UNKNOWN: estimated from the VMA's Rss */
-        bool accessed;
-} MemObs;
-
-typedef struct MemObsList {
-        MemObs *v;
-        size_t n, allocated;
-} MemObsList;
-
-/* Appends, merging with the previous observation when contiguous and alike. */
-int mem_obs_push(MemObsList *l, uint64_t start, uint64_t end, bool accessed, uint64_t resident);
-
 typedef struct MemTracker MemTracker;
 
 typedef struct MemTrackerOps {
         MemTrackerKind kind;
         const char *describe;
         uint64_t granularity; /* as etmem_tracker_info.granularity */
+        /* 1 when usable on this kernel (detail says how), 0 when not (detail says why). */
+        int (*probe)(char *detail, size_t size);
         /* -EOPNOTSUPP / -EBUSY / -ENOENT let tracker_open fall back to the next kind. */
         int (*open)(MemTracker *t);
         /* Sorted, non-overlapping observations since the previous observe (or since
@@ -74,14 +61,6 @@ int mem_tracker_kind_from_name(const char *name);
 
 /* 1 when usable on this kernel (detail says how), 0 when not (detail says why). */
 int mem_tracker_probe(MemTrackerKind k, char *detail, size_t size);
-int tracker_kmod_probe(char *detail, size_t size);
-int tracker_damon_probe(char *detail, size_t size);
-int tracker_page_idle_probe(char *detail, size_t size);
-int tracker_clear_refs_probe(char *detail, size_t size);
-
-/* The one DAMON session etmemd runs at a time (tracker or probe). */
-bool tracker_damon_claim(void);
-void tracker_damon_release(void);
 
 /* kind NULL: best available with fallback; else exactly that kind. */
 int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret);
@@ -90,8 +69,6 @@ int mem_tracker_results(MemTracker *t, const struct etmem_region **ret, size_t *
 void mem_tracker_info(const MemTracker *t, struct etmem_tracker_info *ret);
 void mem_tracker_close(MemTracker *t);
 
-/* Decodes one read() of the etmem_scan idle_pages stream; *addr carries over between reads. */
-int mem_kmod_decode(const uint8_t *b, size_t n, uint64_t *addr, MemObsList *out);
 
 /* Exposed for unit tests: one accumulation step. */
 int mem_tracker_accumulate(MemTracker *t, const MemObsList *obs, const MemVmaList *vmas, unsigned round);
