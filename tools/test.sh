@@ -14,8 +14,8 @@
 #   --no-sanitizers  skip the ASan/UBSan stage
 #   --no-fuzz        skip the libFuzzer stage
 #
-# Logs go to build-logs/ (one file per stage and round); meson's own logs stay in
-# build*/meson-logs/testlog.txt.
+# Logs go to build-logs/ (one file per stage and round); meson's full logs of every test
+# (stdout and stderr) to build*/meson-logs/<stage>-<round>.txt, e.g. suite-vm-1.txt.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -107,18 +107,19 @@ for ((round = 1; round <= repeat; round++)); do
     if [ "$build_ok" = 1 ]; then
         for s in "${suites[@]}"; do
             stage "suite $s$sfx" "$LOGS/suite-$s-$round.log" \
-                meson test -C build --suite "$s" --print-errorlogs --num-processes 1 || true
+                meson test -C build --suite "$s" --print-errorlogs --num-processes 1 --logbase "suite-$s-$round" || true
         done
     fi
     if [ "$sanitizers" = 1 ]; then
         stage "asan+ubsan unit bus$sfx" "$LOGS/asan-$round.log" \
             env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-            meson test -C build-asan --suite unit --suite bus --print-errorlogs --num-processes 1 || true
+            meson test -C build-asan --suite unit --suite bus --print-errorlogs --num-processes 1 --logbase "asan-$round" ||
+            true
     fi
     if [ "$fuzz" = 1 ]; then
         # libFuzzer targets, 100 000 executions each (suite fuzz-long)
         stage "libfuzzer$sfx" "$LOGS/fuzz-$round.log" \
-            meson test -C build-fuzz --suite fuzz-long --print-errorlogs --num-processes 1 || true
+            meson test -C build-fuzz --suite fuzz-long --print-errorlogs --num-processes 1 --logbase "fuzz-$round" || true
     fi
     [ "$n_failed" = "$n_before" ] && rounds_ok=$((rounds_ok + 1))
 done
