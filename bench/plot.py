@@ -22,10 +22,10 @@ def parse(text):
     return bars, machine
 
 
-def svg(bars, title, subtitle):
+def svg(bars, title, subtitle, fmt='{:.2f} GiB/s'):
     w, bar_h, gap, left, top = 760, 26, 10, 330, 60
     h = top + len(bars) * (bar_h + gap) + 30
-    vmax = max(v for _, v in bars) * 1.15
+    vmax = max(max(v for _, v in bars), 1e-9) * 1.15
     scale = (w - left - 60) / vmax
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="13">',
            f'<rect width="{w}" height="{h}" fill="white"/>',
@@ -36,7 +36,7 @@ def svg(bars, title, subtitle):
         color = '#d9822b' if name.startswith('lz4') else '#2b6cb0'
         out.append(f'<text x="{left - 8}" y="{y + bar_h * 0.7}" text-anchor="end">{name}</text>')
         out.append(f'<rect x="{left}" y="{y}" width="{v * scale:.1f}" height="{bar_h}" fill="{color}"/>')
-        out.append(f'<text x="{left + v * scale + 6:.1f}" y="{y + bar_h * 0.7}">{v:.2f} GiB/s</text>')
+        out.append(f'<text x="{left + v * scale + 6:.1f}" y="{y + bar_h * 0.7}">{fmt.format(v)}</text>')
     out.append('</svg>')
     return '\n'.join(out) + '\n'
 

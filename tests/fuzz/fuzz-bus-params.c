@@ -195,7 +195,11 @@ static int append_value(sd_bus_message *m, Input *in, unsigned depth, char **tex
         }
         case 13: { /* ay */
                 _cleanup_free_ char *s = take_string(in, STRING_MAX);
-                return sd_bus_message_append(m, "v", "ay", strlen(s), s);
+                /* not sd_bus_message_append("ay", n, ...): that takes n bytes as varargs, and
+                 * reading a long string's length of them off the stack overflowed it */
+                r = sd_bus_message_open_container(m, 'v', "ay");
+                r = r < 0 ? r : sd_bus_message_append_array(m, 'y', s, strlen(s));
+                return r < 0 ? r : sd_bus_message_close_container(m);
         }
         case 14: { /* (si) */
                 _cleanup_free_ char *s = take_string(in, 64);
