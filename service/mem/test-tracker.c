@@ -183,6 +183,12 @@ static void test_clear_refs_live(void) {
         const size_t sz = 8 << 20;
         int p[2];
         CHECK(pipe(p) == 0, "pipe");
+        /* The child counts its passes over the hot VMA here, so each round waits for a whole
+         * pass instead of a fixed sleep (a loaded machine can keep the child off a CPU). */
+        volatile uint64_t *passes = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        CHECK(passes != MAP_FAILED, "shared page");
+        if (passes == MAP_FAILED)
+                return;
         pid_t pid = fork();
         if (pid == 0) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -200,6 +206,7 @@ static void test_clear_refs_live(void) {
                 for (;;) {
                         for (size_t i = 0; i < sz; i += 4096)
                                 sink += h[i];
+                        __atomic_add_fetch(passes, 1, __ATOMIC_RELEASE);
                         usleep(1000);
                 }
         }
@@ -229,6 +236,11 @@ static void test_clear_refs_live(void) {
                 int r = mem->tracker_scan(tr, round);
                 CHECK(r == 0, "scan %u: %s", round, strerror(-r));
                 usleep(300 * 1000);
+                /* two more passes: at least one whole pass after the scan re-armed the tracker */
+                uint64_t seen = __atomic_load_n(passes, __ATOMIC_ACQUIRE);
+                for (int w = 0; w < 30000 && __atomic_load_n(passes, __ATOMIC_ACQUIRE) < seen + 2; w++)
+                        usleep(1000);
+                CHECK(__atomic_load_n(passes, __ATOMIC_ACQUIRE) >= seen + 2, "child made no pass over the hot VMA in 30 s");
         }
         const struct etmem_region *reg;
         size_t nr;
@@ -269,6 +281,7 @@ out:
                 waitpid(pid, NULL, 0);
         }
         mem_targets_free(t, n);
+        munmap((void *) passes, 4096);
 }
 
 int main(void) {

@@ -81,6 +81,15 @@ def cases():
     return out
 
 
+def only_blank_or_comments(text):
+    """True when etmem's INI parser would see no line at all in text (blank or # ; comments)."""
+    for line in text.split('\n'):
+        s = line.strip(' \t\r\v\f')
+        if s and s[0] not in '#;':
+            return False
+    return True
+
+
 class TestBadConfigs(EtmemTestCase):
 
     def setUp(self):
@@ -147,6 +156,8 @@ class TestBadConfigs(EtmemTestCase):
         for i in range(30):
             raw = bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 4096)))
             text = raw.decode('latin-1').replace('\0', '')
+            if only_blank_or_comments(text):
+                text += '\nnot a key'  # an empty file is a valid (empty) config: keep it invalid
             if i % 2:
                 text = '[project]\n' + text
             msg = self.assertDBusError('org.etmem.Error.InvalidConfig', self.load_config, text, '', 'random.conf')
