@@ -206,10 +206,10 @@ static void test_clear_refs_live(void) {
                 for (;;) {
                         for (size_t i = 0; i < sz; i += 4096)
                                 sink += h[i];
-                        /* Plus one fresh fault per pass: a VM's MMU does not always set an
-                         * accessed bit again after clear_refs cleared it (this machine's
-                         * shadow paging can leave a page read thousands of times "not
-                         * referenced"), but a page fault always maps the page young. */
+                        /* Plus one fresh fault per pass: on the development VM a page read
+                         * on every pass after clear_refs often stayed "not referenced" (its
+                         * accessed bit was not set again), but a fault always maps it young
+                         * (tests/workload/hotcold.c's heartbeat does the same). */
                         madvise(h, 4096, MADV_DONTNEED);
                         h[0] = 2;
                         __atomic_add_fetch(passes, 1, __ATOMIC_RELEASE);
