@@ -131,6 +131,15 @@ for r in "${results[@]}"; do
     IFS='|' read -r st secs name log summary <<<"$r"
     printf '%-4s %8s  %-28s %s\n' "$st" "$(fmt_time "$secs")" "$name" "${summary:+$summary  }($log)"
 done
+# each failed stage's cause, from its log, so that the last screen (all a CI page may
+# show) says what a test saw and expected
+for r in "${results[@]}"; do
+    IFS='|' read -r st secs name log summary <<<"$r"
+    [ "$st" = FAIL ] || continue
+    echo "---- $name: what failed (from $log)"
+    grep -E 'FAILED|FAIL:|Error|Assertion|Traceback|^E  |not (greater|less|equal)|error:|runtime error|ERROR: AddressSanitizer' "$log" |
+        grep -vE '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass):' | head -n 12
+done
 [ "$build_ok" = 1 ] || echo "the plain build failed: no suite ran"
 [ "$repeat" -gt 1 ] && echo "rounds passed: $rounds_ok of $repeat"
 if [ "$n_failed" = 0 ]; then
