@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "mem-error.h"
 #include "plugin.h"
 #include "runner.h"
 #include "target.h"
@@ -249,10 +250,15 @@ static void run_cycle(TaskRun *r) {
                         .pid = targets[i].pid, .pidfd = targets[i].pidfd, .comm = targets[i].comm };
                 pids[i] = targets[i].pid;
                 if (ops->alloc_pid_params) {
+                        mem_error_clear();
                         k = ops->alloc_pid_params(r, eng, task, &slots[i].t, &slots[i].priv);
                         if (k < 0) {
+                                /* the memory layer's sentence, where it left one (which tracker
+                                 * was refused for this process, and why), else the errno's */
+                                const char *why = mem_error_get();
                                 slots[i].failed = true;
-                                run_error(r, "cannot set up pid %d: %s", (int) targets[i].pid, strerror(-k));
+                                run_error(r, "cannot set up pid %d: %s", (int) targets[i].pid,
+                                          *why ? why : strerror(-k));
                         }
                 }
         }

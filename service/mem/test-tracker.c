@@ -11,12 +11,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "etmem_scan_uapi.h"
 #include "macro.h"
 #include "meminfo.h"
 #include "pagemap.h"
+#include "kvm-guest.h"
 #include "services.h"
 #include "target.h"
 #include "tracker.h"
@@ -300,7 +302,28 @@ out:
         munmap((void *) passes, 4096);
 }
 
+/* A VMM is known by its mapped vCPUs; no other line of a maps file says kvm-vcpu. */
+static void test_kvm_detect(void) {
+        CHECK(mem_maps_line_is_kvm_vcpu("7f63920b0000-7f63920b3000 rw-s 00000000 00:10 1055                       "
+                                        "anon_inode:kvm-vcpu:0\n"),
+              "vcpu mapping not recognised");
+        CHECK(mem_maps_line_is_kvm_vcpu("7f63920b0000-7f63920b3000 rw-s 00000000 00:10 1055 anon_inode:kvm-vcpu\n"),
+              "old-style vcpu name not recognised");
+        CHECK(!mem_maps_line_is_kvm_vcpu("55a115a79000-55a115a7a000 r--p 00000000 00:1a 10617005   "
+                                         "/tmp/anon_inode:kvm-vcpu\n"),
+              "a file path taken for a vcpu");
+        CHECK(!mem_maps_line_is_kvm_vcpu("7ffd1000-7ffd2000 rw-p 00000000 00:00 0                          [stack]\n"),
+              "stack taken for a vcpu");
+        CHECK(!mem_maps_line_is_kvm_vcpu("7ffd1000-7ffd2000 rw-p 00000000 00:00 0\n"), "anonymous taken for a vcpu");
+        CHECK(!mem_maps_line_is_kvm_vcpu(""), "empty line taken for a vcpu");
+        int pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        CHECK(pidfd >= 0 && mem_process_runs_kvm(getpid(), pidfd) == 0, "this test process taken for a VMM");
+        if (pidfd >= 0)
+                close(pidfd);
+}
+
 int main(void) {
+        test_kvm_detect();
         test_accumulate();
         test_kmod_decode();
         test_vma_flags();

@@ -77,6 +77,7 @@ const MemTrackerOps mem_tracker_clear_refs_ops = {
         .kind = MEM_TRACKER_CLEAR_REFS,
         .describe = "clear_refs (VMA granularity)",
         .granularity = 0,
+        .sees_kvm_guest = false,
         .probe = tracker_clear_refs_probe,
         .open = clear_refs_open,
         .observe = clear_refs_observe,

@@ -165,6 +165,7 @@ const MemTrackerOps mem_tracker_kmod_ops = {
         .kind = MEM_TRACKER_KMOD,
         .describe = "etmem_scan kmod (page granularity)",
         .granularity = 4096,
+        .sees_kvm_guest = false,
         .probe = tracker_kmod_probe,
         .open = kmod_open,
         .observe = kmod_observe,

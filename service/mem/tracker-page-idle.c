@@ -157,6 +157,7 @@ const MemTrackerOps mem_tracker_page_idle_ops = {
         .kind = MEM_TRACKER_PAGE_IDLE,
         .describe = "page_idle (page granularity)",
         .granularity = 4096,
+        .sees_kvm_guest = true,
         .probe = tracker_page_idle_probe,
         .open = page_idle_open,
         .observe = page_idle_observe,

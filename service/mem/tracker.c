@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "macro.h"
+#include "kvm-guest.h"
+#include "mem-error.h"
 #include "tracker.h"
 
 static const MemTrackerOps *const ops_by_kind[_MEM_TRACKER_MAX] = {
@@ -179,6 +181,7 @@ int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret) {
 
         if (!ret || pid <= 0 || pidfd < 0)
                 return -EINVAL;
+        mem_error_clear();
         /* ETMEM_TRACKER=kmod|damon|page_idle|clear_refs in etmemd's environment makes every
          * open without an explicit kind use exactly that tracker, no fallback (the VM suite
          * and benchmarks compare trackers this way; docs/kmod.md). */
@@ -187,17 +190,40 @@ int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret) {
                 if (e && *e)
                         kind = e;
         }
+        int kvm = mem_process_runs_kvm(pid, pidfd);
+        if (kvm < 0)
+                return kvm;
         if (kind) {
                 int k = mem_tracker_kind_from_name(kind);
                 if (k < 0)
                         return -EINVAL;
+                if (kvm && !ops_by_kind[k]->sees_kvm_guest) {
+                        mem_error_set("pid %d runs a KVM guest (it maps a kvm-vcpu), and the %s tracker reads only "
+                                      "the VMM's own page tables, not the guest's accesses through EPT/NPT: it "
+                                      "would call the guest's hot memory cold (use damon or page_idle)",
+                                      (int) pid, kind_names[k]);
+                        return -EMEDIUMTYPE;
+                }
                 r = open_kind(pid, pidfd, (MemTrackerKind) k, ret);
                 return r == -ENOENT || r == -ENODEV || r == -ENOTTY ? -EOPNOTSUPP : r;
         }
+        char skipped[128] = "";
         for (int k = 0; k < _MEM_TRACKER_MAX; k++) {
+                if (kvm && !ops_by_kind[k]->sees_kvm_guest) {
+                        size_t l = strlen(skipped);
+                        snprintf(skipped + l, sizeof skipped - l, "%s%s", l ? ", " : "", kind_names[k]);
+                        continue;
+                }
                 r = open_kind(pid, pidfd, (MemTrackerKind) k, ret);
                 if (r >= 0 || !may_fall_back(r))
                         return r;
+        }
+        if (kvm) {
+                mem_error_set("pid %d runs a KVM guest (it maps a kvm-vcpu): of the trackers here, %s read only the "
+                              "VMM's own page tables, not the guest's accesses through EPT/NPT, and no tracker that "
+                              "asks the mmu notifiers (damon, page_idle) is available",
+                              (int) pid, skipped);
+                return -EMEDIUMTYPE;
         }
         return r;
 }

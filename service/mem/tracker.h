@@ -30,6 +30,9 @@ typedef struct MemTrackerOps {
         MemTrackerKind kind;
         const char *describe;
         uint64_t granularity; /* as etmem_tracker_info.granularity */
+        /* Sees a KVM guest's accesses (it asks the mmu notifiers, so EPT/NPT accessed bits
+         * count); false for trackers that read only the VMM's own page tables. */
+        bool sees_kvm_guest;
         /* 1 when usable on this kernel (detail says how), 0 when not (detail says why). */
         int (*probe)(char *detail, size_t size);
         /* -EOPNOTSUPP / -EBUSY / -ENOENT let tracker_open fall back to the next kind. */

@@ -24,6 +24,8 @@
 #                     "Oops: int3" that multi-threaded TCG provokes at boot) is booted
 #                     again; each retry is logged, with the console's first oops line.
 #                     A guest that fails after CMD started is never retried.
+#   ETMEM_VM_KVM      1: nested KVM in the guest (-cpu max,vendor=AuthenticAMD under TCG
+#                     and kvm-amd loaded, so /dev/kvm works there: tests/workload/kvm-vmm.c)
 #   ETMEM_VM_CACHE, ETMEM_VM_KERNEL: see vm-kernel.sh
 #
 # Exit status: CMD's, or 125 when the guest did not boot or CMD did not finish (the
@@ -46,6 +48,8 @@ BOOT_LIMIT=240   # seconds from QEMU's start to the command's (a TCG boot takes 
 [[ "$BOOTS" =~ ^[0-9]+$ ]] && [ "$BOOTS" -ge 1 ] && [ "$BOOTS" -le 10 ] ||
     die "ETMEM_VM_BOOTS=$BOOTS: must be 1..10 boots"
 
+NESTED_KVM=""
+case "${ETMEM_VM_KVM:-0}" in 1) NESTED_KVM=1 ;; 0|"") ;; *) die "ETMEM_VM_KVM=$ETMEM_VM_KVM: must be 0 or 1" ;; esac
 read -r KREL KROOT < <("$HERE/vm-kernel.sh") || die "could not prepare the guest kernel"
 [ -n "${KREL:-}" ] || die "could not prepare the guest kernel"
 CACHE=$(dirname "$(dirname "$KROOT")")
@@ -118,7 +122,7 @@ build_initramfs() {
         *) cp "$MODDIR/$path" "$ir/lib/modules/$name.ko" ;;
         esac
         echo "$name" >> "$ir/modules.order"
-    done < <(resolve_modules 9p 9pnet_virtio overlay zram)
+    done < <(resolve_modules 9p 9pnet_virtio overlay zram ${NESTED_KVM:+kvm-amd})
     [ -n "$KO" ] && cp "$KO" "$ir/etmem_scan.ko"
     cp "$HERE/guest-init.sh" "$ir/init"
     chmod 755 "$ir/init"
@@ -143,7 +147,7 @@ started() { tr -d '\r' < "$1" | grep -qx ETMEM_VM_STARTED; }
 
 run_qemu() { # accel cmdfile out console timeout [stream] -> waits for the guest
     local accel=$1 cmdfile=$2 out=$3 console=$4 limit=$5 stream=${6:-0} tailpid=""
-    local a=(-accel "tcg,thread=${ETMEM_VM_TCG_THREAD:-multi}" -cpu max)
+    local a=(-accel "tcg,thread=${ETMEM_VM_TCG_THREAD:-multi}" -cpu "max${NESTED_KVM:+,vendor=AuthenticAMD}")
     [ "$accel" = kvm ] && a=(-accel kvm -cpu host)
     : > "$out"
     : > "$console"
