@@ -190,13 +190,13 @@ int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret) {
                 if (e && *e)
                         kind = e;
         }
+        int k = kind ? mem_tracker_kind_from_name(kind) : 0;
+        if (k < 0)
+                return -EINVAL;
         int kvm = mem_process_runs_kvm(pid, pidfd);
         if (kvm < 0)
                 return kvm;
         if (kind) {
-                int k = mem_tracker_kind_from_name(kind);
-                if (k < 0)
-                        return -EINVAL;
                 if (kvm && !ops_by_kind[k]->sees_kvm_guest) {
                         mem_error_set("pid %d runs a KVM guest (it maps a kvm-vcpu), and the %s tracker reads only "
                                       "the VMM's own page tables, not the guest's accesses through EPT/NPT: it "
@@ -208,7 +208,7 @@ int mem_tracker_open(pid_t pid, int pidfd, const char *kind, MemTracker **ret) {
                 return r == -ENOENT || r == -ENODEV || r == -ENOTTY ? -EOPNOTSUPP : r;
         }
         char skipped[128] = "";
-        for (int k = 0; k < _MEM_TRACKER_MAX; k++) {
+        for (k = 0; k < _MEM_TRACKER_MAX; k++) {
                 if (kvm && !ops_by_kind[k]->sees_kvm_guest) {
                         size_t l = strlen(skipped);
                         snprintf(skipped + l, sizeof skipped - l, "%s%s", l ? ", " : "", kind_names[k]);

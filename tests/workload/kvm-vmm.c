@@ -222,8 +222,10 @@ int main(int argc, char **argv) {
                         die("KVM_RUN");
                 }
                 if (run->exit_reason != KVM_EXIT_IO) {
+                        struct kvm_regs now = {};
+                        (void) ioctl(vcpu, KVM_GET_REGS, &now);
                         fprintf(stderr, "kvm-vmm: guest stopped: exit reason %u at rip %#llx\n", run->exit_reason,
-                                (unsigned long long) regs.rip);
+                                (unsigned long long) now.rip);
                         return filled ? 2 : 77;
                 }
                 if (run->io.port == 0x10) {
