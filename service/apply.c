@@ -90,7 +90,7 @@ static int plugin_error(ConfigError *error, const Config *c, const ConfigSection
                 config_error_param(error, c, p, "%s", msg);
         else
                 config_error_section(error, c, s, err->key[0] ? err->key : NULL, "%s: %s", what, msg);
-        return r == -EOPNOTSUPP ? -EOPNOTSUPP : -EINVAL;
+        return r == -EOPNOTSUPP || r == -ENOMEM ? r : -EINVAL;
 }
 
 static char **params_to_strv(const ConfigParam **params, size_t n) {
@@ -155,7 +155,7 @@ static int prepare_project(ApplyEnv *m, Pending *pd, const Config *c, const Conf
 
         r = config_project_spec(c, s, &spec, error);
         if (r < 0)
-                return -EINVAL;
+                return r == -ENOMEM ? r : -EINVAL;
         if (find_project(m, pd, spec.name))
                 return config_error_at(error, -EEXIST, c, s, "name", "project '%s' already exists",
                                spec.name);
@@ -188,7 +188,7 @@ static int prepare_engine(ApplyEnv *m, Pending *pd, const Config *c, const Confi
 
         r = config_engine_spec(c, s, &spec, error);
         if (r < 0)
-                return -EINVAL;
+                return r == -ENOMEM ? r : -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
                 r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
@@ -247,10 +247,8 @@ static int prepare_engine(ApplyEnv *m, Pending *pd, const Config *c, const Confi
                 goto out;
         }
         r = engine_new(p, spec.name, spec.type, spec.libname, spec.ops_name, TAKE_PTR(params), impl, &e);
-        if (r < 0) {
-                engine_impl_unref(impl);
+        if (r < 0)
                 goto out;
-        }
         r = push(&pd->engines, &pd->n_engines, e);
         if (r >= 0)
                 TAKE_PTR(e);
@@ -276,7 +274,7 @@ static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigS
 
         r = config_task_spec(c, s, &spec, error);
         if (r < 0)
-                return -EINVAL;
+                return r == -ENOMEM ? r : -EINVAL;
         p = find_project(m, pd, spec.project);
         if (!p) {
                 r = config_error_at(error, -ENOENT, c, s, "project", "project '%s' does not exist",
@@ -333,10 +331,8 @@ static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigS
                 goto out;
         }
         r = task_new(e, spec.name, spec.type, spec.value, TAKE_PTR(params), impl, &t);
-        if (r < 0) {
-                task_impl_unref(impl);
+        if (r < 0)
                 goto out;
-        }
         r = push(&pd->tasks, &pd->n_tasks, t);
         if (r >= 0)
                 TAKE_PTR(t);

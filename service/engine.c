@@ -10,8 +10,11 @@ int engine_new(Project *p, const char *name, const char *type, const char *libna
         _cleanup_(engine_freep) Engine *e = NULL;
 
         e = calloc(1, sizeof *e);
-        if (!e)
+        if (!e) {
+                engine_impl_unref(impl);
+                strv_free(params);
                 return -ENOMEM;
+        }
         e->project = p;
         e->impl = impl;
         e->params = params;

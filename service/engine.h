@@ -17,7 +17,7 @@ struct Engine {
         size_t n_tasks, cap_tasks;
 };
 
-/* Takes ownership of impl. */
+/* Takes ownership of params and impl, also on failure. */
 int engine_new(Project *p, const char *name, const char *type, const char *libname, const char *ops_name,
                char **params, EngineImpl *impl, Engine **ret);
 Engine *engine_free(Engine *e);

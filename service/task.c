@@ -9,8 +9,11 @@ int task_new(Engine *e, const char *name, const char *type, const char *value, c
         _cleanup_(task_freep) Task *t = NULL;
 
         t = calloc(1, sizeof *t);
-        if (!t)
+        if (!t) {
+                task_impl_unref(impl);
+                strv_free(params);
                 return -ENOMEM;
+        }
         t->engine = e;
         t->impl = impl;
         t->params = params;

@@ -25,6 +25,7 @@ struct Task {
         TaskFigures figures;
 };
 
+/* Takes ownership of params and impl, also on failure. */
 int task_new(Engine *e, const char *name, const char *type, const char *value, char **params, TaskImpl *impl,
              Task **ret);
 Task *task_free(Task *t);

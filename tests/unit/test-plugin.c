@@ -5,21 +5,9 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "test-check.h"
 #include "plugin.h"
 
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                                                         \
-        do {                                                                     \
-                if (cond)                                                        \
-                        passed++;                                                \
-                else {                                                           \
-                        failed++;                                                \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                            \
-                        fputc('\n', stderr);                                     \
-                }                                                                \
-        } while (0)
 
 static char tmpdir[] = "/tmp/etmem-test-plugin-XXXXXX";
 static const char *engines_dir;
@@ -141,6 +129,6 @@ int main(int argc, char *argv[]) {
         test_trust();
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
         (void) !system(cmd);
-        printf("%u passed, %u failed\n", passed, failed);
-        return failed ? 1 : 0;
+        printf("%d failures\n", failures);
+        return failures ? 1 : 0;
 }
