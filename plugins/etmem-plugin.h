@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define ETMEM_PLUGIN_ABI_MAJOR 1
-#define ETMEM_PLUGIN_ABI_MINOR 1 /* 1: mem->pagemap_count_ranges, mem->procstat */
+#define ETMEM_PLUGIN_ABI_MINOR 2 /* 1: mem->pagemap_count_ranges, mem->procstat; 2: ops->cycle, project->scan_type */
 #define ETMEM_ENGINE_OPS_SYMBOL "etmem_engine_ops"
 
 #define ETMEM_NAME_MAX 64 /* project / engine / task names, as etmem */
@@ -68,6 +68,8 @@ struct etmem_project_info {
         int sysmem_threshold;      /* 0..100, -1 = unset */
         int swapcache_high_wmark;  /* 1..100, -1 = unset */
         int swapcache_low_wmark;   /* 1..high-1, -1 = unset */
+        /* ABI minor >= 2 (check host->abi_minor): "page", "region" or "psi" */
+        const char *scan_type;
 };
 
 struct etmem_task_info {
@@ -167,6 +169,12 @@ struct etmem_engine_ops {
         int (*eng_mgt_func)(void *eng, void *task, const char *cmd,
                             const struct etmem_params *args, char **json,
                             struct etmem_error *err);
+
+        /* ABI minor 2.  An engine that works on something other than processes (the
+         * psi engine: a cgroup) sets it: the host then calls it once per cycle on the
+         * task's worker thread, instead of resolving the task's processes and calling
+         * alloc_pid_params/scan/act, and sleeps `sleep` seconds between calls. */
+        int (*cycle)(struct etmem_run *run, void *eng, void *task);
 };
 
 #ifdef __cplusplus

@@ -34,6 +34,8 @@ int export_config(const Tree *tree, Config **ret) {
                 if (!s)
                         return -ENOMEM;
                 r = add_kv(s, "name", p->name);
+                if (!streq(p->scan_type, "page"))
+                        r = r < 0 ? r : add_kv(s, "scan_type", p->scan_type);
                 r = r < 0 ? r : add_int(s, "loop", p->loop);
                 r = r < 0 ? r : add_int(s, "interval", p->interval);
                 r = r < 0 ? r : add_int(s, "sleep", p->sleep);

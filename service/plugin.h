@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "etmem-plugin.h"
@@ -52,6 +53,10 @@ int plugin_load_builtin(Plugin **cache, const PluginDirs *dirs, const char *type
 /* Loads a third-party engine after the trust checks of DESIGN §6. */
 int plugin_load_thirdparty(Plugin **cache, const PluginDirs *dirs, const char *libname, const char *ops_name,
                            Plugin **ret, char **error);
+/* ops->cycle where the plugin's struct holds it (ABI minor >= 2), else NULL. */
+static inline int (*plugin_ops_cycle(const struct etmem_engine_ops *ops))(struct etmem_run *, void *, void *) {
+        return ops->size >= offsetof(struct etmem_engine_ops, cycle) + sizeof(ops->cycle) ? ops->cycle : NULL;
+}
 /* Checks the ABI fields of an ops struct; exported for unit tests. */
 int plugin_check_ops(const struct etmem_engine_ops *ops, const char *what, char **error);
 /* Trust check of a path (absolute, no "..", under dir, root-owned, not group/other writable,

@@ -3,6 +3,7 @@
 
 #include "engine.h"
 #include "macro.h"
+#include "plugin.h"
 #include "project.h"
 #include "task.h"
 
@@ -26,6 +27,7 @@ int project_new(Tree *t, const ProjectSpec *spec, Project **ret) {
         p->name = strdup(spec->name);
         if (!p->name)
                 return -ENOMEM;
+        p->scan_type = spec->scan_type && streq(spec->scan_type, "psi") ? "psi" : "page";
         p->loop = spec->loop;
         p->interval = spec->interval;
         p->sleep = spec->sleep;
@@ -58,6 +60,7 @@ void project_plugin_info(const Project *p, struct etmem_project_info *ret) {
                 .sysmem_threshold = p->sysmem_threshold,
                 .swapcache_high_wmark = p->swapcache_high_wmark,
                 .swapcache_low_wmark = p->swapcache_low_wmark,
+                .scan_type = p->scan_type,
         };
 }
 
@@ -94,9 +97,9 @@ int project_check_start(Project *p, ConfigError *error) {
                         int r;
 
                         r = ops->check_start ? ops->check_start(e->impl->priv, e->tasks[j]->impl->priv, &err) : 0;
-                        if (r >= 0 && !ops->scan && !ops->act)
+                        if (r >= 0 && !ops->scan && !ops->act && !plugin_ops_cycle(ops))
                                 return config_error_message(error, -EOPNOTSUPP,
-                                                            "engine '%s' (type %s) cannot run tasks: it implements neither scan nor act",
+                                                            "engine '%s' (type %s) cannot run tasks: it implements neither scan, act nor cycle",
                                                             e->name, e->type);
                         if (r < 0)
                                 return config_error_message(error, r == -EOPNOTSUPP ? -EOPNOTSUPP : -EINVAL,

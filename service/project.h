@@ -16,6 +16,7 @@ typedef enum ProjectState {
 struct Project {
         Tree *tree;
         char *name;
+        const char *scan_type;   /* "page" | "psi" (static) */
         unsigned loop, interval, sleep;
         int sysmem_threshold;
         int swapcache_high_wmark;

@@ -214,6 +214,29 @@ static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, si
         return true; /* a thread id of the process: resolution already mapped it */
 }
 
+/* The end of every cycle: publish the figures and wake the loop thread. */
+static void cycle_done(TaskRun *r, uint64_t t0, bool count) {
+        pthread_mutex_lock(&r->lock);
+        if (count)
+                r->cycles++;
+        r->last_cycle_usec = now_usec() - t0;
+        memcpy(r->published, r->live, sizeof r->published);
+        r->dirty = true;
+        pthread_mutex_unlock(&r->lock);
+        notify(r);
+}
+
+/* An engine with its own cycle (ABI 1.2, e.g. psi on a cgroup): no processes to resolve. */
+static void run_engine_cycle(TaskRun *r, int (*cycle)(struct etmem_run *, void *, void *)) {
+        uint64_t t0 = now_usec();
+        int k;
+
+        k = cycle(r, r->impl->engine->priv, r->impl->priv);
+        if (k < 0 && k != -ECANCELED)
+                run_error(r, "cycle failed: %s", strerror(-k));
+        cycle_done(r, t0, !atomic_load(&r->cancelled));
+}
+
 static void run_cycle(TaskRun *r) {
         const struct etmem_engine_ops *ops = r->impl->engine->plugin->ops;
         void *eng = r->impl->engine->priv, *task = r->impl->priv;
@@ -222,8 +245,13 @@ static void run_cycle(TaskRun *r) {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         uint64_t t0 = now_usec();
+        int (*cycle)(struct etmem_run *, void *, void *) = plugin_ops_cycle(ops);
         int k;
 
+        if (cycle) {
+                run_engine_cycle(r, cycle);
+                return;
+        }
         k = mem_targets_resolve(r->task.type, r->task.value, &targets, &n);
         if (k < 0) {
                 run_error(r, "cannot resolve %s %s: %s", r->task.type, r->task.value, strerror(-k));
@@ -281,15 +309,7 @@ static void run_cycle(TaskRun *r) {
                 if (slots[i].priv && ops->free_pid_params)
                         ops->free_pid_params(eng, slots[i].priv);
         mem_targets_free(targets, n);
-
-        pthread_mutex_lock(&r->lock);
-        if (!atomic_load(&r->cancelled) || n == 0)
-                r->cycles++;
-        r->last_cycle_usec = now_usec() - t0;
-        memcpy(r->published, r->live, sizeof r->published);
-        r->dirty = true;
-        pthread_mutex_unlock(&r->lock);
-        notify(r);
+        cycle_done(r, t0, !atomic_load(&r->cancelled) || n == 0);
 }
 
 static void *run_thread(void *arg) {

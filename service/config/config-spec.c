@@ -67,10 +67,11 @@ static int check_uint(ConfigError *err, const Config *c, const ConfigParam *p, u
 
 int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *ret, ConfigError *err) {
         const ConfigParam *name = NULL, *loop = NULL, *interval = NULL, *sleep_ = NULL, *sysmem = NULL,
-                          *high = NULL, *low = NULL, *state = NULL;
+                          *high = NULL, *low = NULL, *state = NULL, *scan_type = NULL;
         /* the run state is not part of etmem's INI format; JSON and the state file carry it */
         bool allow_state = !c || c->format != CONFIG_FORMAT_INI;
         ProjectSpec spec = {
+                .scan_type = "page",
                 .sysmem_threshold = -1,
                 .swapcache_high_wmark = -1,
                 .swapcache_low_wmark = -1,
@@ -87,6 +88,7 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                 const ConfigParam *p = &s->params[i];
                 const ConfigParam **slot =
                         streq(p->key, "name") ? &name :
+                        streq(p->key, "scan_type") ? &scan_type :
                         streq(p->key, "loop") ? &loop :
                         streq(p->key, "interval") ? &interval :
                         streq(p->key, "sleep") ? &sleep_ :
@@ -97,7 +99,7 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
 
                 if (!slot)
                         return config_error_param(err, c, p,
-                                                  "unknown key in [project] (valid: name, loop, interval, sleep, "
+                                                  "unknown key in [project] (valid: name, scan_type, loop, interval, sleep, "
                                                   "sysmem_threshold, swapcache_high_wmark, swapcache_low_wmark%s)",
                                                   allow_state ? ", state" : "");
                 *slot = p;
@@ -110,12 +112,29 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                 return r;
         spec.name = name->value;
 
-        if (!loop)
+        /* upstream etmem's scan_type: page (the default) or psi, whose projects need only
+         * interval (the period of its cycles); region is the damon engine's, not here yet */
+        if (scan_type) {
+                if (streq(scan_type->value, "psi"))
+                        spec.scan_type = "psi";
+                else if (streq(scan_type->value, "region"))
+                        return config_error_param(err, c, scan_type,
+                                                  "scan_type=region (the damon engine) is not supported by this etmemd "
+                                                  "(valid: page, psi)");
+                else if (!streq(scan_type->value, "page"))
+                        return config_error_param(err, c, scan_type, SHOWN_FMT " is not a scan type (valid: page, psi)",
+                                                  SHOWN(scan_type->value));
+        }
+        bool psi = streq(spec.scan_type, "psi");
+
+        spec.loop = 1;
+        if (!loop && !psi)
                 return missing(err, c, s, "loop", "1..10");
-        r = check_uint(err, c, loop, 1, 10, &v);
+        r = loop ? check_uint(err, c, loop, 1, 10, &v) : 0;
         if (r < 0)
                 return r;
-        spec.loop = v;
+        if (loop)
+                spec.loop = v;
 
         if (!interval)
                 return missing(err, c, s, "interval", "1..1200 seconds");
@@ -124,12 +143,12 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                 return r;
         spec.interval = v;
 
-        if (!sleep_)
+        if (!sleep_ && !psi)
                 return missing(err, c, s, "sleep", "1..1200 seconds");
-        r = check_uint(err, c, sleep_, 1, 1200, &v);
+        r = sleep_ ? check_uint(err, c, sleep_, 1, 1200, &v) : 0;
         if (r < 0)
                 return r;
-        spec.sleep = v;
+        spec.sleep = sleep_ ? v : spec.interval; /* psi: a cycle every interval seconds */
 
         if (sysmem) {
                 r = check_uint(err, c, sysmem, 0, 100, &v);

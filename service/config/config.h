@@ -142,7 +142,8 @@ int config_to_ini(const Config *c, char **ret);
 
 typedef struct ProjectSpec {
         const char *name;
-        unsigned loop, interval, sleep;   /* defaults: 1, 1, 1 when absent?  No: required, see .c */
+        const char *scan_type;            /* "page" (default) or "psi" (static strings) */
+        unsigned loop, interval, sleep;   /* required, but for psi: loop 1, sleep = interval */
         int sysmem_threshold;             /* -1 = unset, else 0..100 */
         int swapcache_high_wmark;         /* -1 = unset, else 1..100 */
         int swapcache_low_wmark;          /* -1 = unset, else 1..high-1 */

@@ -145,6 +145,29 @@ static void test_project(void) {
         check_int(ps.swapcache_high_wmark, 100);
         check_int(ps.swapcache_low_wmark, 99);
 
+        /* upstream's scan_type: page is the default; a psi project needs only interval,
+         * its period (loop 1, sleep = interval); region (damon) is refused by name */
+        check_str(ps.scan_type, "page");
+        e = spec_error("[project]\nname=p\nscan_type=psi\ninterval=7\n", 0, PROJECT, &ps);
+        check(e == NULL);
+        free(e);
+        check_str(ps.scan_type, "psi");
+        check_int(ps.loop, 1);
+        check_int(ps.interval, 7);
+        check_int(ps.sleep, 7);
+        e = spec_error("[project]\nname=p\nscan_type=page\nloop=1\ninterval=1\nsleep=1\n", 0, PROJECT, &ps);
+        check(e == NULL);
+        free(e);
+        check_str(ps.scan_type, "page");
+        BAD("[project]\nname=p\nscan_type=page\ninterval=1\nsleep=1\n", 0, PROJECT,
+            "t.ini:1: key 'loop': missing; [project] requires it (valid: 1..10)");
+        BAD("[project]\nname=p\nscan_type=psi\nloop=1\n", 0, PROJECT,
+            "t.ini:1: key 'interval': missing; [project] requires it (valid: 1..1200 seconds)");
+        BAD("[project]\nname=p\nscan_type=region\n", 0, PROJECT,
+            "t.ini:3: key 'scan_type': scan_type=region (the damon engine) is not supported by this etmemd (valid: page, psi)");
+        BAD("[project]\nname=p\nscan_type=pages\n", 0, PROJECT,
+            "t.ini:3: key 'scan_type': 'pages' is not a scan type (valid: page, psi)");
+
         e = spec_error("{\"projects\":[{\"name\":\"p\",\"loop\":1,\"interval\":1,\"sleep\":1,\"state\":\"running\"}]}",
                        0, PROJECT, &ps);
         check(e == NULL);
@@ -184,7 +207,7 @@ static void test_project(void) {
 
         /* unknown keys list the valid ones; state is JSON only */
         BAD(P "lop=1\n", 0, PROJECT,
-            "t.ini:6: key 'lop': unknown key in [project] (valid: name, loop, interval, sleep, sysmem_threshold, "
+            "t.ini:6: key 'lop': unknown key in [project] (valid: name, scan_type, loop, interval, sleep, sysmem_threshold, "
             "swapcache_high_wmark, swapcache_low_wmark)");
         BAD(P "state=running\n", 0, PROJECT, "t.ini:6: key 'state': unknown key in [project]");
         BAD("{\"projects\":[{\"name\":\"p\",\"loop\":1,\"interval\":1,\"sleep\":1,\"state\":\"paused\"}]}", 0, PROJECT,
