@@ -12,6 +12,8 @@ heap, as in any cache).  Each arm is what a user could pick to shrink redis:
                   period) while memory.pressure stays low -- the kernel's LRU decides
   memcg-pulse     cgroup v1 (no memory.reclaim): memory.limit_in_bytes stepped down to a
                   share of the usage for a moment, then released (a reclaim pulse)
+  etmem-psi       etmemd's psi engine on redis's cgroup: a share of the usage reclaimed
+                  each period while memory pressure stays low (PSI feedback)
   damon-reclaim   the kernel's DAMON_RECLAIM recipe: a DAMOS pageout scheme on paddr
                   (min age 5 s), where DAMON sysfs is free
 
@@ -274,6 +276,40 @@ class SlideArm(Arm):
         os.environ.pop('ETMEM_TRACKER', None)
 
 
+class PsiArm(Arm):
+    """etmemd's psi engine on redis's cgroup (upstream etmem's scan_type=psi): reclaim a
+    share of the usage each period while memory pressure stays low."""
+    cgroup = True
+    name = 'etmem-psi'
+
+    def __init__(self, args):
+        self.args = args
+
+    def start(self, ctx, redis):
+        self.daemon = Daemon(ctx.bus, tempfile.mkdtemp(prefix='d', dir=ctx.tmp), args=('--no-state',)).start()
+        c = ctx.bus.conn
+        conf = ('[project]\nname=redis\nscan_type=psi\ninterval=%d\n\n[engine]\nname=psi\nproject=redis\n\n'
+                '[task]\nproject=redis\nengine=psi\nname=t1\ntype=name\nvalue=cgroup_v1\ncg_dir=%s\n'
+                'pressure=%g\nreclaim_rate=%g\nreclaim_rate_max=0.5\nlimit_min_ratio=%g\n'
+                % (self.args.psi_interval, os.path.basename(redis.cgroup.path), self.args.psi_pressure,
+                   self.args.psi_rate, self.args.psi_floor))
+
+        def call(path, iface, method, sig='', *a):
+            return c.call_blocking('org.etmem', path, iface, method, sig, a, timeout=30)
+        call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', conf, 'ini', 'psi.conf')
+        call(project_path('redis'), PROJECT_IFACE, 'Start')
+        self.call = call
+        self.cpu0 = cpu_seconds(self.daemon.pid)
+
+    def cpu(self):
+        return cpu_seconds(self.daemon.pid) - self.cpu0
+
+    def stop(self):
+        self.status = unwrap(self.call(task_path('redis', 'psi', 't1'), 'org.freedesktop.DBus.Properties', 'GetAll',
+                                       's', TASK_IFACE)).get('Status', '')
+        self.daemon.stop()
+
+
 class PulseTimeout(Exception):
     pass
 
@@ -417,6 +453,10 @@ def main():
     ap.add_argument('--sleep', type=int, default=1)
     ap.add_argument('--T', type=int, default=1)
     ap.add_argument('--reclaim-share', type=float, default=0.45)
+    ap.add_argument('--psi-interval', type=int, default=2, help='etmem-psi: seconds per cycle')
+    ap.add_argument('--psi-pressure', type=float, default=0.1, help='etmem-psi: %% of stall that stops reclaim')
+    ap.add_argument('--psi-rate', type=float, default=0.2, help='etmem-psi: reclaim_rate to start with')
+    ap.add_argument('--psi-floor', type=float, default=0.1, help='etmem-psi: limit_min_ratio')
     ap.add_argument('--port', type=int, default=6390)
     ap.add_argument('--arms', default='', help='comma-separated; default: every arm this machine can run')
     ap.add_argument('--json', default='')
@@ -435,6 +475,7 @@ def main():
     arms = [Arm()] + [SlideArm(t, args) for t in trackers()]
     if cgroup_mode():
         arms.append(PulseArm(args))
+        arms.append(PsiArm(args))
     if damon_free():
         arms.append(DamonReclaimArm())
     if args.arms:
@@ -446,7 +487,7 @@ def main():
     ctx.hot_keys = max(1, int(args.keys * args.hot / 100))
     ctx.tmp = tempfile.mkdtemp(prefix='etmem-redis-bench-')
     os.chmod(ctx.tmp, 0o755)
-    ctx.bus = PrivateBus().start() if any(isinstance(a, SlideArm) for a in arms) else None
+    ctx.bus = PrivateBus().start() if any(isinstance(a, (SlideArm, PsiArm)) for a in arms) else None
     rows = []
     try:
         for rnd in range(args.rounds):
