@@ -287,6 +287,11 @@ static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigS
                             "project '%s' has no engine '%s'", p->name, spec.engine);
                 goto out;
         }
+        if (spec.untargeted && !streq(p->scan_type, "psi")) {
+                r = config_error_at(error, -EINVAL, c, s, "type",
+                            "missing; [task] requires it (valid: pid, name); only tasks of scan_type=psi projects may leave out type and value");
+                goto out;
+        }
         if (task_exists(pd, e, spec.name)) {
                 r = config_error_at(error, -EEXIST, c, s, "name",
                             "engine '%s' of project '%s' already has a task '%s'", e->name, p->name, spec.name);

@@ -324,14 +324,25 @@ int config_task_spec(const Config *c, const ConfigSection *s, TaskSpec *ret, Con
         if (r < 0)
                 return r;
 
+        spec.project = project->value;
+        spec.engine = engine->value;
+        spec.name = name->value;
         type = config_section_get(s, "type");
+        value = config_section_get(s, "value");
+        if (!type && !value) {
+                /* upstream's psi tasks name no processes: allowed here, refused by apply for
+                 * a project that is not scan_type=psi (it does not know the project) */
+                spec.untargeted = true;
+                spec.type = "name";
+                spec.value = CONFIG_TASK_UNTARGETED_VALUE;
+                goto params;
+        }
         if (!type)
                 return missing(err, c, s, "type", "pid, name");
         if (!streq(type->value, "pid") && !streq(type->value, "name"))
                 return config_error_param(err, c, type, SHOWN_FMT " is not a valid task type (valid: pid, name)",
                                           SHOWN(type->value));
 
-        value = config_section_get(s, "value");
         if (streq(type->value, "pid")) {
                 if (!value)
                         return missing(err, c, s, "value", "a process id, 1..4194304");
@@ -366,11 +377,9 @@ int config_task_spec(const Config *c, const ConfigSection *s, TaskSpec *ret, Con
                                                           CONFIG_TASK_COMM_MAX);
         }
 
-        spec.project = project->value;
-        spec.engine = engine->value;
-        spec.name = name->value;
         spec.type = type->value;
         spec.value = value->value;
+params:
         r = collect_params(s, generic, &spec.params, &spec.n_params);
         if (r < 0)
                 return r;

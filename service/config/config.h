@@ -161,12 +161,16 @@ typedef struct EngineSpec {
         size_t n_params;
 } EngineSpec;
 
+#define CONFIG_TASK_UNTARGETED_VALUE "cgroup_v1"
+
 typedef struct TaskSpec {
         const char *project;
         const char *engine;
         const char *name;
         const char *type;      /* "pid" | "name" */
         const char *value;     /* pid: 1..CONFIG_TASK_PID_MAX decimal; name: 1..15 bytes, no '/' */
+        bool untargeted;       /* neither type nor value given (psi): type "name", value
+                                * CONFIG_TASK_UNTARGETED_VALUE, as upstream's psi_conf.yaml writes */
         const ConfigParam **params;
         size_t n_params;
 } TaskSpec;

@@ -336,6 +336,20 @@ static void test_task(void) {
         BAD(P "[task]\nproject=p\nengine=e\nname=t/1\ntype=pid\nvalue=1\n", 1, TASK, "t.ini:9: key 'name': 't/1' is not a valid task name");
         BAD(P "[task]\nproject=p\nengine=e e\nname=t\n", 1, TASK, "t.ini:8: key 'engine': 'e e' is not a valid engine name");
         BAD(E "value=1\n", 2, TASK, "t.ini:9: key 'type': missing; [task] requires it (valid: pid, name)");
+        /* neither type nor value: upstream's psi tasks (apply refuses it outside scan_type=psi) */
+        {
+                _cleanup_(config_freep) Config *c = NULL;
+                ConfigError err = {};
+                TaskSpec ts = {};
+                check_int(config_parse(E "cg_dir=isulad\n", strlen(E "cg_dir=isulad\n"), CONFIG_FORMAT_INI, "t.ini", &c, &err), 0);
+                check_int(config_task_spec(c, &c->sections[2], &ts, &err), 0);
+                check(ts.untargeted);
+                check(ts.project && ts.engine && ts.name);
+                check_str(ts.type, "name");
+                check_str(ts.value, CONFIG_TASK_UNTARGETED_VALUE);
+                check_int(ts.n_params, 1);
+                free(ts.params);
+        }
         BAD(E "type=comm\nvalue=1\n", 2, TASK, "t.ini:13: key 'type': 'comm' is not a valid task type (valid: pid, name)");
         BAD(E "type=pid\n", 2, TASK, "t.ini:9: key 'value': missing; [task] requires it (valid: a process id, 1..4194304)");
         BAD(E "type=pid\nvalue=0\n", 2, TASK, "t.ini:14: key 'value': 0 is out of range 1..4194304");

@@ -3,7 +3,8 @@
 """The psi engine end to end (issue #12's psi engine, issue #15 line 3's mechanism):
 the real etmemd on a private bus, hotcold in a real cgroup-v1 memory cgroup, real
 zram swap (run through tests/host/zram-swap.sh run).  The project is written as
-upstream etmem's psi_conf.yaml is: scan_type=psi, interval only, a dummy task target.
+upstream etmem writes them: scan_type=psi, interval only, and a task with a dummy target
+(psi_conf.yaml; test_pressure) or none at all (its README's example; test_reclaim).
 
   test_reclaim    the cgroup's usage comes down by most of the cold part; never below
                   the floor (limit_min_bytes); the hot part stays resident; the
@@ -37,13 +38,16 @@ def cg_write(cg, name, value):
         f.write(str(value))
 
 
-def psi_config(project, cg, **task):
+def psi_config(project, cg, dummy_target=True, **task):
+    """As upstream's psi_conf.yaml (a dummy type=name value=cgroup_v1), or, with
+    dummy_target=False, as its README's example (no type, no value)."""
     keys = dict(cg_dir=cg)
     keys.update(task)
     return ('[project]\nname=%s\nscan_type=psi\ninterval=1\n\n'
             '[engine]\nname=psi\nproject=%s\n\n'
-            '[task]\nproject=%s\nengine=psi\nname=background_psi\ntype=name\nvalue=cgroup_v1\n%s'
-            % (project, project, project, ''.join('%s=%s\n' % kv for kv in keys.items())))
+            '[task]\nproject=%s\nengine=psi\nname=background_psi\n%s%s'
+            % (project, project, project, 'type=name\nvalue=cgroup_v1\n' if dummy_target else '',
+               ''.join('%s=%s\n' % kv for kv in keys.items())))
 
 
 class TestPsiEngine(SlideTestCase):
@@ -74,8 +78,8 @@ class TestPsiEngine(SlideTestCase):
         join = ['sh', '-c', 'echo $$ > %s/%s/cgroup.procs && exec "$@"' % (CG1, cg), 'sh']
         return self.hotcold(cold_mib, hot_mib, prefix=join, **kw)
 
-    def start_psi(self, project, cg, **task):
-        self.load_config(psi_config(project, cg, **task), 'ini', '%s.conf' % project)
+    def start_psi(self, project, cg, dummy_target=True, **task):
+        self.load_config(psi_config(project, cg, dummy_target, **task), 'ini', '%s.conf' % project)
         pp, tp = project_path(project), task_path(project, 'psi', 'background_psi')
         self.call(pp, PROJECT_IFACE, 'Start')
         return pp, tp
@@ -88,7 +92,7 @@ class TestPsiEngine(SlideTestCase):
         usage0 = cg_read(cg, 'memory.usage_in_bytes')
         self.assertGreater(usage0, (cold_mib + hot_mib) * MiB * 0.9, 'hotcold is not charged to its cgroup')
         # pressure=50: reclaim unless half of the time stalls (a busy CI machine must not stop it)
-        pp, tp = self.start_psi('psi', cg, pressure=50, reclaim_rate=0.25, reclaim_rate_max=0.5,
+        pp, tp = self.start_psi('psi', cg, dummy_target=False, pressure=50, reclaim_rate=0.25, reclaim_rate_max=0.5,
                                 limit_min_bytes=floor_mib * MiB, limit_min_ratio=0.1)
         limits, usages = [], []
         for n in range(1, 9):

@@ -207,10 +207,20 @@ static void test_apply_and_order(void) {
         CHECK(streq(e.heard.log, "p:p e:sleeper t:t1 t:t2"), "observer heard '%s' (parents first)", e.heard.log);
         CHECK(objs.n == 4 && objs.v[0].kind == OBJ_PROJECT && objs.v[1].kind == OBJ_ENGINE &&
               objs.v[3].kind == OBJ_TASK, "returned %zu objects", objs.n);
+        /* upstream's psi task: no type, no value */
+        r = apply_text(&e, "[project]\nname=q\nscan_type=psi\ninterval=2\n" ENGINE("q")
+                       "[task]\nproject=q\nengine=sleeper\nname=psi_task\n", "psi.conf", NULL, &error);
+        CHECK(r == 0, "a psi task without type and value was refused: %s", strna(error.message));
+        dump(&e.tree, buf, sizeof buf);
+        CHECK(strstr(buf, "[q <sleeper psi_task=name:cgroup_v1>]"), "tree after the psi config: %s", buf);
+        CHECK(e.tree.n_projects == 2 && streq(e.tree.projects[1]->scan_type, "psi") && e.tree.projects[1]->sleep == 2,
+              "the psi project: scan_type %s, sleep %u", e.tree.n_projects == 2 ? e.tree.projects[1]->scan_type : "?",
+              e.tree.n_projects == 2 ? e.tree.projects[1]->sleep : 0);
+        config_error_clear(&error);
         /* a later config adds to existing objects */
         r = apply_text(&e, TASK("p", "t3", ""), "more.conf", NULL, &error);
         CHECK(r == 0, "a task for an existing engine was refused: %s", strna(error.message));
-        CHECK(e.tree.n_objects == 5, "n_objects %u", e.tree.n_objects);
+        CHECK(e.tree.n_objects == 8, "n_objects %u", e.tree.n_objects);
         config_error_clear(&error);
         env_done(&e);
 }
@@ -231,6 +241,9 @@ static void test_all_or_nothing(void) {
                        PROJECT("p") TASK("p", "t1", "") ENGINE("p"), -ENOENT, 8, "engine", "no engine 'sleeper'");
         expect_refused(&e, "engine of a project that does not exist", PROJECT("p") ENGINE("q"), -ENOENT, 8,
                        "project", "project 'q' does not exist");
+        expect_refused(&e, "a task without type and value outside a psi project",
+                       PROJECT("p") ENGINE("p") "[task]\nproject=p\nengine=sleeper\nname=t1\n", -EINVAL, 9, "type",
+                       "only tasks of scan_type=psi projects");
         expect_refused(&e, "bad project key", PROJECT("p") "[project]\nname=q\nloop=0\ninterval=1\nsleep=1\n",
                        -EINVAL, 8, "loop", "out of range 1..");
         CHECK(e.tree.n_objects == 0 && e.heard.added == 0, "%u objects after refusals", e.tree.n_objects);
@@ -355,6 +368,7 @@ static void on_abort(int sig) {
 
 int main(int argc, char **argv) {
         signal(SIGABRT, on_abort);
+        signal(SIGSEGV, on_abort);
         if (argc != 2) {
                 fprintf(stderr, "usage: %s TEST_ENGINES_DIR\n", argv[0]);
                 return 2;

@@ -119,6 +119,7 @@ class TestVmSlide(SlideTestCase):
               % (kind, '%.3f' % precision if swapped else 'n/a (nothing swapped)', recall))
         self.assertEqual(c2['LastError'], '')
         self.assertEqual(w.stop(), 0, 'hotcold found its cold data changed after the page-out')
+        c2['cycle2'], c2['cold_pages'] = d, cold
         return c2, precision, recall
 
 
@@ -148,12 +149,19 @@ class TestDamon(TestVmSlide):
         self.assertIn('DAMON', c2['Status'], 'the task did not use the DAMON tracker')
         self.assertIsNotNone(precision, 'DAMON found nothing cold in a mapping nobody touches')
         # Of the cold set, DAMON's regions at the boundary between the mappings and its
-        # sampling leave some behind (recall 0.86 .. 1.0 seen).  Precision is bounded by
-        # sampling too: DAMON looks at one page per region per sample, and under TCG on a
-        # loaded 2-core CI machine a hot pass can outlast an aggregation window, so a hot
-        # region now and then reads 0 accesses: 0.911 seen once in CI (3212 of 32768 hot
-        # pages out), 1.0 usually.  0.85 still fails a tracker that mixes the sets up.
-        self.assertGreaterEqual(precision, 0.85, 'DAMON tracker, separate mappings: cold precision')
+        # sampling leave some behind (recall 0.86 .. 1.0 seen).  Precision is judged on
+        # what cycle 2 called cold (its PagesCold against the cold set's size), not on the
+        # pages in swap at the end: those include cycle 1's, the warm-up, whose round 0
+        # has a fresh DAMON context (once in CI, cycle 1 paged out 27592 of the 32768 hot
+        # pages while cycle 2 called 33174 pages cold, the cold set and no more: 0.543 by
+        # the end state, 0.988 by cycle 2).  A tracker that mixes the sets up calls about
+        # twice the cold set cold: 0.5, which 0.85 still fails.
+        d = c2['cycle2']
+        self.assertGreater(d['PagesCold'], 0, 'DAMON called nothing cold in cycle 2')
+        precision2 = min(1.0, c2['cold_pages'] / d['PagesCold'])
+        print('damon, separate: cycle 2 precision %.3f (cold set %d pages, called cold %d)'
+              % (precision2, c2['cold_pages'], d['PagesCold']))
+        self.assertGreaterEqual(precision2, 0.85, 'DAMON tracker, separate mappings: cycle 2 cold precision')
         self.assertGreaterEqual(recall, 0.50, 'DAMON tracker, separate mappings: cold recall')
 
 
