@@ -176,7 +176,7 @@ static int reclaim(struct etmem_run *run, CgState *s, PsiTask *t, uint64_t usage
                 if (r < 0)
                         break;
                 done += step;
-                if (psi_cg_usage(&s->cg, &after) >= 0 && after > usage - done && s->cg.mode == PSI_CG_V1_LIMIT) {
+                if (s->cg.mode == PSI_CG_V1_LIMIT && psi_cg_usage(&s->cg, &after) >= 0 && after > usage - done) {
                         *why = "usage did not follow the limit";
                         break;
                 }
