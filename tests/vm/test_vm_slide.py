@@ -10,8 +10,10 @@ from pagemap after the page-out against hotcold's ground truth:
 
   test_kmod   etmem_scan module: precision >= 0.95 and recall >= 0.90
   test_damon  DAMON vaddr: printed (region sampling cannot separate single pages)
-  test_damon_separate  DAMON vaddr with cold and hot in two mappings: precision >= 0.95,
+  test_damon_separate  DAMON vaddr with cold and hot in two mappings: precision >= 0.85,
               recall >= 0.50 (the DAMON tracker itself works; sampling, not exact)
+  The DAMON tests run hotcold with --flush-tlb (hotcold.c: QEMU's TCG TLB otherwise
+  hides the hot set's accesses from DAMON).
 
 Environment as tests/host (ETMEMD, ETMEMCTL, ENGINES_DIRS, HOTCOLD, BUS_CONF_IN,
 BUS_POLICY); VM_SLIDE_MIB sets the size of each of the cold and hot sets (default 128,
@@ -32,14 +34,21 @@ from slide_e2e import (COUNTERS, HOTCOLD, PM_PRESENT, PM_SWAPPED, PROJECT_IFACE,
 MIB = int(os.environ.get('VM_SLIDE_MIB', '128'))
 
 
+def proc_stat(pid):
+    """(utime + stime in ticks, majflt) of pid."""
+    with open('/proc/%d/stat' % pid) as f:
+        v = f.read().rsplit(')', 1)[1].split()
+    return int(v[11]) + int(v[12]), int(v[9])
+
+
 class Interleaved(Hotcold):
     """hotcold --pattern interleave:N: one mapping, N cold pages then N hot pages."""
 
-    def __init__(self, tmp, mib, pages, timeout=120.0):
+    def __init__(self, tmp, mib, pages, timeout=120.0, args=()):
         self.cold_mib = self.hot_mib = mib
         self.out = os.path.join(tmp, 'truth-' + uuid.uuid4().hex[:8])
         self.proc = _track(subprocess.Popen([HOTCOLD, '--cold', str(mib), '--hot', str(mib), '--pattern',
-                                             'interleave:%d' % pages, '--out', self.out],
+                                             'interleave:%d' % pages, '--out', self.out] + list(args),
                                             stdin=subprocess.DEVNULL))
         self.pid = self.proc.pid
         self.cold, self.hot = [], []
@@ -74,14 +83,18 @@ class Interleaved(Hotcold):
 class Separate(Interleaved):
     """hotcold's default pattern: the cold and the hot set in two mappings."""
 
-    def __init__(self, tmp, mib, timeout=120.0):
-        Hotcold.__init__(self, tmp, mib, mib, timeout=timeout)
+    def __init__(self, tmp, mib, timeout=120.0, args=()):
+        Hotcold.__init__(self, tmp, mib, mib, timeout=timeout, args=args)
 
     measure = Interleaved.measure
 
 
 class TestVmSlide(SlideTestCase):
     tracker = None
+    # hotcold's options: the DAMON tests add --flush-tlb (hotcold.c says why: under TCG
+    # a hot page DAMON marked old stays in QEMU's TLB and is never marked accessed again;
+    # seen in CI: the whole hot set paged out in cycle 1, 25287 hot pages in cycle 2)
+    workload_args = ()
 
     def setUp(self):
         require_root_and_swap()
@@ -90,7 +103,8 @@ class TestVmSlide(SlideTestCase):
         super().setUp()
 
     def run_slide(self, kind, separate=False):
-        w = Separate(self.tmp, MIB) if separate else Interleaved(self.tmp, MIB, 1)
+        a = self.workload_args
+        w = Separate(self.tmp, MIB, args=a) if separate else Interleaved(self.tmp, MIB, 1, args=a)
         self.addCleanup(w.kill)
         w.wait_ready()
         print('%s: hotcold pid %d, %d MiB cold + %d MiB hot %s'
@@ -102,7 +116,12 @@ class TestVmSlide(SlideTestCase):
         self.call(pp, PROJECT_IFACE, 'Start')
         # cycle 1 is the warm-up (round 0 sees everything since hotcold started); cycle 2 pages out
         c1 = self.wait_cycles(tp, 1, timeout=180)
+        s1 = proc_stat(w.pid)
         c2 = self.wait_cycles(tp, 2, timeout=180)
+        s2 = proc_stat(w.pid)
+        # separate: one more cycle before the end state is measured, for DAMON to split
+        # the cold mapping's regions off the boundary (recall 0.59 after two once)
+        last = self.wait_cycles(tp, 3, timeout=180) if separate else c2
         took = time.monotonic() - t0
         self.call(pp, PROJECT_IFACE, 'Stop')
         cold, cold_sw, hot, hot_sw, hot_present = w.measure()
@@ -111,13 +130,15 @@ class TestVmSlide(SlideTestCase):
         recall = cold_sw / cold
         d = {k: c2[k] - c1[k] for k in COUNTERS}
         print('%s: after %d cycles (%.1f s): cold %d pages, %d swapped; hot %d pages, %d swapped, %d present'
-              % (kind, c2['Cycles'], took, cold, cold_sw, hot, hot_sw, hot_present))
+              % (kind, last['Cycles'], took, cold, cold_sw, hot, hot_sw, hot_present))
         print('%s: cycle 2 PagesHot %d PagesCold %d BytesPagedOut %.1f MiB'
               % (kind, d['PagesHot'], d['PagesCold'], d['BytesPagedOut'] / (1 << 20)))
         print('%s: Status: %s' % (kind, c2['Status']))
+        print('%s: hotcold during cycle 2: %.2f s CPU, %d major faults'
+              % (kind, (s2[0] - s1[0]) / os.sysconf('SC_CLK_TCK'), s2[1] - s1[1]))
         print('%s: cold precision %s recall %.3f'
               % (kind, '%.3f' % precision if swapped else 'n/a (nothing swapped)', recall))
-        self.assertEqual(c2['LastError'], '')
+        self.assertEqual(last['LastError'], '')
         self.assertEqual(w.stop(), 0, 'hotcold found its cold data changed after the page-out')
         c2['cycle2'], c2['cold_pages'] = d, cold
         return c2, precision, recall
@@ -135,6 +156,7 @@ class TestKmod(TestVmSlide):
 
 class TestDamon(TestVmSlide):
     tracker = 'damon'
+    workload_args = ('--flush-tlb',)
 
     def test_damon(self):
         c2, precision, recall = self.run_slide('damon')
@@ -150,18 +172,13 @@ class TestDamon(TestVmSlide):
         self.assertIsNotNone(precision, 'DAMON found nothing cold in a mapping nobody touches')
         # Of the cold set, DAMON's regions at the boundary between the mappings and its
         # sampling leave some behind (recall 0.86 .. 1.0 seen).  Precision is judged on
-        # what cycle 2 called cold (its PagesCold against the cold set's size), not on the
-        # pages in swap at the end: those include cycle 1's, the warm-up, whose round 0
-        # has a fresh DAMON context (once in CI, cycle 1 paged out 27592 of the 32768 hot
-        # pages while cycle 2 called 33174 pages cold, the cold set and no more: 0.543 by
-        # the end state, 0.988 by cycle 2).  A tracker that mixes the sets up calls about
-        # twice the cold set cold: 0.5, which 0.85 still fails.
+        # all the pages in swap at the end, cycle 1's (the warm-up) included: a hot page
+        # paged out in any cycle harmed the workload.  Without --flush-tlb this failed
+        # under TCG (0.543 and 0.564 in CI: DAMON never saw the hot set accessed).  A
+        # tracker that mixes the sets up pages out about as much hot as cold: 0.5.
         d = c2['cycle2']
-        self.assertGreater(d['PagesCold'], 0, 'DAMON called nothing cold in cycle 2')
-        precision2 = min(1.0, c2['cold_pages'] / d['PagesCold'])
-        print('damon, separate: cycle 2 precision %.3f (cold set %d pages, called cold %d)'
-              % (precision2, c2['cold_pages'], d['PagesCold']))
-        self.assertGreaterEqual(precision2, 0.85, 'DAMON tracker, separate mappings: cycle 2 cold precision')
+        print('damon, separate: cycle 2 called %d pages cold (cold set %d pages)' % (d['PagesCold'], c2['cold_pages']))
+        self.assertGreaterEqual(precision, 0.85, 'DAMON tracker, separate mappings: cold precision')
         self.assertGreaterEqual(recall, 0.50, 'DAMON tracker, separate mappings: cold recall')
 
 

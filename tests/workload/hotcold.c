@@ -3,13 +3,20 @@
  * hotcold: a process with known hot and cold memory, for the host tests and benchmarks.
  *
  *   hotcold --cold MiB --hot MiB [--pattern separate|interleave:PAGES] [--out FILE]
- *           [--period-ms N] [--seconds N] [--refault-ms N] [--no-heartbeat]
+ *           [--period-ms N] [--seconds N] [--refault-ms N] [--no-heartbeat] [--flush-tlb]
  *
  * Writes every cold page once (distinct, compressible contents), then reads one byte of
  * every hot page every --period-ms (default 10) until SIGTERM/SIGINT or --seconds.
  * Each pass also drops and rewrites the first hot page (a "heartbeat" fault), so the hot
  * mapping is seen referenced even where a VM's MMU does not set accessed bits again
  * after they were cleared; --no-heartbeat leaves only the reads.
+ * --flush-tlb: each pass also makes the hot part read-only and writable again (an
+ * mprotect round trip, which flushes this process's TLB).  For emulated CPUs whose TLB
+ * has no practical size limit (QEMU's TCG holds every hot page): there a page whose
+ * accessed bit a tracker cleared without a flush (DAMON's mkold) is read through the
+ * cached translation and never marked accessed again, so the whole hot set looks idle.
+ * A real CPU's TLB holds a few thousand entries and re-walks the page table for a hot
+ * set this size all the time; the flush gives the guest that behaviour.
  * pattern "separate" (default): cold and hot are two mappings with a PROT_NONE page
  * between them, so even a VMA-granular tracker can tell them apart.  "interleave:N":
  * one mapping, alternating N cold pages and N hot pages (only per-page trackers can
@@ -101,13 +108,14 @@ typedef struct Span {
 
 int main(int argc, char **argv) {
         unsigned long cold_mib = 0, hot_mib = 0, period_ms = 10, seconds = 0, interleave = 0, refault_ms = 0;
-        int no_heartbeat = 0;
+        int no_heartbeat = 0, flush_tlb = 0;
         const char *out = NULL;
         static const struct option opts[] = {
                 { "cold", required_argument, NULL, 'c' },  { "hot", required_argument, NULL, 'h' },
                 { "pattern", required_argument, NULL, 'p' }, { "out", required_argument, NULL, 'o' },
                 { "period-ms", required_argument, NULL, 'P' }, { "seconds", required_argument, NULL, 's' },
-                { "refault-ms", required_argument, NULL, 'r' }, { "no-heartbeat", no_argument, NULL, 'n' }, {},
+                { "refault-ms", required_argument, NULL, 'r' }, { "no-heartbeat", no_argument, NULL, 'n' },
+                { "flush-tlb", no_argument, NULL, 'f' }, {},
         };
         int c;
 
@@ -120,6 +128,7 @@ int main(int argc, char **argv) {
                 case 's': seconds = parse_ul(optarg, "--seconds", 1UL << 30); break;
                 case 'r': refault_ms = parse_ul(optarg, "--refault-ms", 60000); break;
                 case 'n': no_heartbeat = 1; break;
+                case 'f': flush_tlb = 1; break;
                 case 'p':
                         if (strcmp(optarg, "separate") == 0)
                                 interleave = 0;
@@ -132,7 +141,7 @@ int main(int argc, char **argv) {
                         break;
                 default:
                         die("usage: hotcold --cold MiB --hot MiB [--pattern separate|interleave:N] [--out FILE] "
-                            "[--period-ms N] [--seconds N] [--refault-ms N] [--no-heartbeat]");
+                            "[--period-ms N] [--seconds N] [--refault-ms N] [--no-heartbeat] [--flush-tlb]");
                 }
         }
         if (optind < argc)
@@ -238,6 +247,12 @@ int main(int argc, char **argv) {
                 if (heartbeat) {
                         madvise(heartbeat, ps, MADV_DONTNEED);
                         *heartbeat = 0x5a;
+                }
+                if (flush_tlb && hot_len) {
+                        uint8_t *hot = interleave ? base : spans[1].start;
+                        size_t len = interleave ? cold_len + hot_len : hot_len;
+                        if (mprotect(hot, len, PROT_READ) < 0 || mprotect(hot, len, PROT_READ | PROT_WRITE) < 0)
+                                die("--flush-tlb: mprotect failed");
                 }
                 if (!interleave) {
                         for (size_t off = 0; off < hot_len; off += ps)
