@@ -124,10 +124,19 @@ class Hotcold:
         raise AssertionError('hotcold pid %d has no %s (exited? status %s); its /proc status:\n%s'
                              % (self.pid, key, self.proc.poll(), text))
 
+    def _stat(self):
+        """/proc/PID/stat's fields from field 3 (state) on: field N is [N - 3]."""
+        with open('/proc/%d/stat' % self.pid) as f:
+            return f.read().rsplit(')', 1)[1].split()
+
     def majflt(self):
         """Major faults of the process so far (/proc/PID/stat field 12): cumulative."""
-        with open('/proc/%d/stat' % self.pid) as f:
-            return int(f.read().rsplit(')', 1)[1].split()[12 - 3])
+        return int(self._stat()[12 - 3])
+
+    def cpu_seconds(self):
+        """CPU time of the process so far, user + system (fields 14 and 15)."""
+        v = self._stat()
+        return (int(v[14 - 3]) + int(v[15 - 3])) / os.sysconf('SC_CLK_TCK')
 
     def stop(self):
         """SIGTERM: hotcold re-reads its cold memory and exits 3 if a page came back wrong."""

@@ -21,39 +21,23 @@ i.e. a 256 MiB workload).  Needs swap (the guest has zram)."""
 
 import array
 import os
-import subprocess
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'host'))
-from slide_e2e import (COUNTERS, HOTCOLD, PM_PRESENT, PM_SWAPPED, PROJECT_IFACE, Hotcold,  # noqa: E402
-                       SlideTestCase, _track, main, require_root_and_swap)
+from slide_e2e import (COUNTERS, PM_PRESENT, PM_SWAPPED, PROJECT_IFACE, Hotcold, SlideTestCase, main,  # noqa: E402
+                       require_root_and_swap)
 
 MIB = int(os.environ.get('VM_SLIDE_MIB', '128'))
-
-
-def proc_stat(pid):
-    """(utime + stime in ticks, majflt) of pid."""
-    with open('/proc/%d/stat' % pid) as f:
-        v = f.read().rsplit(')', 1)[1].split()
-    return int(v[11]) + int(v[12]), int(v[9])
 
 
 class Interleaved(Hotcold):
     """hotcold --pattern interleave:N: one mapping, N cold pages then N hot pages."""
 
     def __init__(self, tmp, mib, pages, timeout=120.0, args=()):
-        self.cold_mib = self.hot_mib = mib
-        self.out = os.path.join(tmp, 'truth-' + uuid.uuid4().hex[:8])
-        self.proc = _track(subprocess.Popen([HOTCOLD, '--cold', str(mib), '--hot', str(mib), '--pattern',
-                                             'interleave:%d' % pages, '--out', self.out] + list(args),
-                                            stdin=subprocess.DEVNULL))
-        self.pid = self.proc.pid
-        self.cold, self.hot = [], []
-        self.page_size = os.sysconf('SC_PAGE_SIZE')
-        self.timeout = timeout
+        Hotcold.__init__(self, tmp, mib, mib, timeout=timeout,
+                         args=['--pattern', 'interleave:%d' % pages] + list(args))
 
     def measure(self):
         """(cold pages, cold swapped, hot pages, hot swapped, hot present), one pagemap read."""
@@ -116,9 +100,9 @@ class TestVmSlide(SlideTestCase):
         self.call(pp, PROJECT_IFACE, 'Start')
         # cycle 1 is the warm-up (round 0 sees everything since hotcold started); cycle 2 pages out
         c1 = self.wait_cycles(tp, 1, timeout=180)
-        s1 = proc_stat(w.pid)
+        s1 = w.cpu_seconds(), w.majflt()
         c2 = self.wait_cycles(tp, 2, timeout=180)
-        s2 = proc_stat(w.pid)
+        s2 = w.cpu_seconds(), w.majflt()
         # separate: one more cycle before the end state is measured, for DAMON to split
         # the cold mapping's regions off the boundary (recall 0.59 after two once)
         last = self.wait_cycles(tp, 3, timeout=180) if separate else c2
@@ -135,7 +119,7 @@ class TestVmSlide(SlideTestCase):
               % (kind, d['PagesHot'], d['PagesCold'], d['BytesPagedOut'] / (1 << 20)))
         print('%s: Status: %s' % (kind, c2['Status']))
         print('%s: hotcold during cycle 2: %.2f s CPU, %d major faults'
-              % (kind, (s2[0] - s1[0]) / os.sysconf('SC_CLK_TCK'), s2[1] - s1[1]))
+              % (kind, s2[0] - s1[0], s2[1] - s1[1]))
         print('%s: cold precision %s recall %.3f'
               % (kind, '%.3f' % precision if swapped else 'n/a (nothing swapped)', recall))
         self.assertEqual(last['LastError'], '')
