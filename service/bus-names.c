@@ -4,7 +4,7 @@
 #include "bus-names.h"
 #include "macro.h"
 
-static int child_path(const char *parent, const char *kind, const char *name, char **ret) {
+int etmem_child_path(const char *parent, const char *kind, const char *name, char **ret) {
         _cleanup_free_ char *prefix = NULL;
 
         if (asprintf(&prefix, "%s/%s", parent, kind) < 0)
@@ -22,13 +22,13 @@ int etmem_object_path(const char *project, const char *engine, const char *task,
                         *ret = TAKE_PTR(p);
                 return r;
         }
-        r = child_path(p, "engine", engine, &e);
+        r = etmem_child_path(p, "engine", engine, &e);
         if (r < 0 || !task) {
                 if (r >= 0)
                         *ret = TAKE_PTR(e);
                 return r;
         }
-        return child_path(e, "task", task, ret);
+        return etmem_child_path(e, "task", task, ret);
 }
 
 int etmem_object_path_decode(const char *path, char **ret_project, char **ret_engine, char **ret_task) {

@@ -13,6 +13,8 @@
 /* The path of a project (engine and task NULL), an engine (task NULL) or a task,
  * ETMEM_PROJECT_PREFIX "/P[/engine/E[/task/T]]", names escaped by sd_bus_path_encode. */
 int etmem_object_path(const char *project, const char *engine, const char *task, char **ret);
+/* PARENT "/" KIND "/" escaped NAME: a child's path from its parent's (the same result). */
+int etmem_child_path(const char *parent, const char *kind, const char *name, char **ret);
 /* The reverse: which names a path holds (ret_engine, ret_task get NULL where it names a
  * project or an engine).  -ENXIO for a path that names no etmem object, -ENOMEM. */
 int etmem_object_path_decode(const char *path, char **ret_project, char **ret_engine, char **ret_task);

@@ -6,6 +6,7 @@
 #include "apply.h"
 #include "authorize.h"
 #include "bus-context.h"
+#include "bus-managed-objects.h"
 #include "bus-names.h"
 #include "bus-objects.h"
 #include "bus-util.h"
@@ -27,19 +28,16 @@
 
 static void on_added(void *userdata, ObjKind kind, void *obj) {
         BusContext *ctx = userdata;
-        _cleanup_free_ char *path = NULL;
 
-        if (ctx->bus && bus_object_path(kind, obj, &path) >= 0)
-                (void) sd_bus_emit_object_added(ctx->bus, path);
+        if (ctx->bus)
+                (void) bus_emit_object_added(ctx->bus, kind, obj);
 }
 
-/* Still findable: sd-bus reads the interfaces it had from the vtables. */
 static void on_removing(void *userdata, ObjKind kind, void *obj) {
         BusContext *ctx = userdata;
-        _cleanup_free_ char *path = NULL;
 
-        if (ctx->bus && bus_object_path(kind, obj, &path) >= 0)
-                (void) sd_bus_emit_object_removed(ctx->bus, path);
+        if (ctx->bus)
+                (void) bus_emit_object_removed(ctx->bus, kind, obj);
 }
 
 static void on_changed(void *userdata, ObjKind kind, void *obj, unsigned what) {
@@ -299,5 +297,9 @@ int manager_bus_add_objects(BusContext *ctx) {
         r = sd_bus_add_node_enumerator(ctx->bus, NULL, ETMEM_PROJECT_PREFIX, project_node_enumerator, ctx);
         if (r < 0)
                 return r;
-        return sd_bus_add_object_manager(ctx->bus, NULL, ETMEM_ROOT_PATH);
+        r = sd_bus_add_object_manager(ctx->bus, NULL, ETMEM_ROOT_PATH);
+        if (r < 0)
+                return r;
+        /* GetManagedObjects from the tree, in one walk (sd-bus's would look every path up again) */
+        return bus_managed_objects_install(ctx);
 }

@@ -47,7 +47,9 @@ static int property_get_pids(sd_bus *bus, const char *path, const char *interfac
         if (r < 0)
                 return r;
         for (size_t i = 0; i < t->figures.n_pids; i++) {
-                r = sd_bus_message_append(reply, "u", (uint32_t) t->figures.pids[i]);
+                uint32_t pid = (uint32_t) t->figures.pids[i];
+
+                r = sd_bus_message_append_basic(reply, SD_BUS_TYPE_UINT32, &pid);
                 if (r < 0)
                         return r;
         }
@@ -67,7 +69,7 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
                 v = t->figures.status ? t->figures.status : (t->run ? "running" : "stopped");
         else
                 v = strempty(t->figures.last_error);
-        return sd_bus_message_append(reply, "s", v);
+        return sd_bus_message_append_basic(reply, SD_BUS_TYPE_STRING, v);
 }
 
 #define COUNTER(name, c) \

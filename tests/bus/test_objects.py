@@ -11,8 +11,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dbus  # noqa: E402
+import dbus.lowlevel  # noqa: E402
 from etmem_fixture import (ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, OM_IFACE, PROJECT_IFACE, TASK_IFACE,  # noqa: E402
-                           EtmemTestCase, engine_path, main, project_path, task_path)
+                           EtmemTestCase, engine_path, main, project_path, task_path, unwrap)
 
 
 class TestObjects(EtmemTestCase):
@@ -141,6 +143,38 @@ class TestObjects(EtmemTestCase):
         self.assertEqual([(e[0], e[1]) for e in ev], [('removed', task_path('cfg', 'sleeper', 'b'))], mon.describe())
         self.assertIn(TASK_IFACE, ev[0][2])
         self.assertEqual(sorted(self.snapshot()), sorted(expect[:3]))
+
+    def test_managed_objects_match_get_all(self):
+        """GetManagedObjects (served from the tree in one walk, service/bus-managed-objects.c)
+        holds exactly the objects `busctl tree` finds, each with its org.etmem interface and
+        what Properties.GetAll returns for it; InterfacesAdded carries the same."""
+        mon = self.monitor()
+        me = self.bus.owner()
+        self.load_config('[project]\nname=a.b-c\nloop=2\ninterval=3\nsleep=4\nsysmem_threshold=50\n'
+                         '[engine]\nname=sleeper\nproject=a.b-c\n'
+                         '[task]\nproject=a.b-c\nengine=sleeper\nname=t1\ntype=pid\nvalue=1\nbusy_ms=7\n'
+                         '[task]\nproject=a.b-c\nengine=sleeper\nname=9\ntype=name\nvalue=sleep\n'
+                         '[project]\nname=q\nloop=1\ninterval=1\nsleep=1\n', 'ini', 'm.conf')
+        kinds = {'project': PROJECT_IFACE, 'engine': ENGINE_IFACE, 'task': TASK_IFACE}
+        tree = [p for p in re.findall(r'/\S*', self.busctl('tree', 'org.etmem'))
+                if re.match(r'/org/etmem/project/[^/]+(/engine/[^/]+(/task/[^/]+)?)?$', p)]
+        expect = {}
+        for path in tree:
+            iface = kinds[path.split('/')[-2] if path.count('/') > 3 else 'project']
+            expect[path] = {iface: self.props(path, iface)}
+        self.assertEqual(len(expect), 5, 'busctl tree: %s' % tree)
+        got = unwrap(self.call(MANAGER_PATH, OM_IFACE, 'GetManagedObjects'))
+        self.assertEqual(got, expect, 'GetManagedObjects differs from GetAll on each object')
+        # the same reply when the call names no interface (allowed by the D-Bus spec)
+        msg = dbus.lowlevel.MethodCallMessage('org.etmem', MANAGER_PATH, None, 'GetManagedObjects')
+        reply = self.bus.conn.send_message_with_reply_and_block(msg, 10)
+        self.assertEqual(unwrap(reply.get_args_list()[0]), expect)
+        # and a call with arguments is refused by sd-bus as before
+        self.assertDBusError('org.freedesktop.DBus.Error.InvalidArgs', self.call, MANAGER_PATH, OM_IFACE,
+                             'GetManagedObjects', 's', 'x')
+        mon.sync()
+        added = {s['args'][0]: s['args'][1] for s in mon.signals(sender=me, member='InterfacesAdded')}
+        self.assertEqual(unwrap(added), expect, 'InterfacesAdded differs from GetAll')
 
     def test_refused_config_emits_nothing(self):
         self.create_project('keep')
