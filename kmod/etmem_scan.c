@@ -28,6 +28,7 @@
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -79,6 +80,7 @@ struct walk {
 	unsigned long cursor;  /* address the next run byte would start at */
 	bool need_hva;         /* the first byte of every read() is a SET_HVA */
 	bool cleared;          /* some accessed bit was cleared: flush TLBs */
+	bool hugetlb;          /* the VMA being walked is hugetlb (2 MiB pages, PMD leaves) */
 	unsigned long addr;    /* next address to scan: where the next read() resumes */
 };
 
@@ -301,8 +303,8 @@ again:
 			skip_to(w, next); /* changing under us all the time: next round */
 			continue;
 		}
-		if (w->flags & ETMEM_SCAN_HUGE_ONLY) {
-			skip_to(w, next);
+		if ((w->flags & ETMEM_SCAN_HUGE_ONLY) || w->hugetlb) {
+			skip_to(w, next); /* a hugetlb VMA has no PTE tables under its PMDs */
 			continue;
 		}
 		r = scan_ptes(w, pmd, addr, next);
@@ -334,7 +336,7 @@ static int scan_puds(struct walk *w, p4d_t *p4d, unsigned long addr, unsigned lo
 			continue;
 		}
 		if (pud_leaf(val)) {
-			/* 1 GiB leaf (DAX; hugetlb VMAs are skipped): present, not scanned */
+			/* 1 GiB leaf (DAX; 1 GiB hugetlb VMAs are skipped): present, not scanned */
 			if (IS_ALIGNED(addr, PUD_SIZE) && next - addr == PUD_SIZE &&
 			    !(w->flags & ETMEM_SCAN_HUGE_ONLY)) {
 				if (!room(w, UNIT_ROOM))
@@ -398,11 +400,32 @@ static int scan_vma_range(struct walk *w, unsigned long addr, unsigned long end)
 	return 0;
 }
 
-/* VMAs whose pages are not ordinary memory, or are not mapped through PTEs/PMDs we
- * understand (hugetlb has its own page-table format and locking). */
-static bool vma_skipped(const struct vm_area_struct *vma)
+/*
+ * hugetlb VMAs of 2 MiB pages are walked like THPs: each page is a PMD leaf, looked at
+ * under the PMD lock, which is huge_pte_lockptr()'s lock for a PMD-sized hstate.  Not
+ * when the VMA may share its PMD tables with other processes (VM_MAYSHARE over a whole
+ * aligned 1 GiB, see want_pmd_share()): unsharing frees a table under the hugetlb VMA
+ * lock, which a module cannot take.  1 GiB pages and shareable ranges are skipped, so
+ * the tracker gives them no verdict (cslide then leaves them where they are).
+ */
+static bool hugetlb_walkable(struct vm_area_struct *vma)
 {
-	return vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB);
+	unsigned long first;
+
+	if (vma_kernel_pagesize(vma) != PMD_SIZE)
+		return false;
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return true;
+	first = ALIGN(vma->vm_start, PUD_SIZE);
+	return first < vma->vm_start || first + PUD_SIZE > vma->vm_end;
+}
+
+/* VMAs whose pages are not ordinary memory, or are mapped in a way we do not walk. */
+static bool vma_skipped(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return true;
+	return (vma->vm_flags & VM_HUGETLB) && !hugetlb_walkable(vma);
 }
 
 /* Walks [w->addr, end) under mmap_read_lock.  0 when done (w->addr == end), 1 when
@@ -425,6 +448,7 @@ static int scan_range(struct walk *w, unsigned long end)
 			continue;
 		}
 		skip_to(w, start);
+		w->hugetlb = is_vm_hugetlb_page(vma);
 		r = scan_vma_range(w, start, vend);
 		if (r)
 			return r;

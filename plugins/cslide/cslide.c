@@ -192,9 +192,10 @@ static bool region_managed(const CslideTask *t, uint32_t flags) {
         return true;
 }
 
-/* hugetlbfs / MAP_HUGETLB VMAs from /proc/PID/smaps: the trackers leave them out (their
- * Rss is 0, page_idle and clear_refs cannot see them), so cslide adds them itself with
- * accesses 0: without a tracker verdict, hugetlb memory counts as cold. */
+/* hugetlbfs / MAP_HUGETLB VMAs from /proc/PID/smaps.  Only the kmod tracker gives their
+ * pages a verdict (2 MiB pages as PMD leaves); the others leave them out (their Rss is 0;
+ * page_idle, clear_refs and DAMON's estimates cannot judge them).  What no tracker region
+ * covers is added by cslide_act as memory without a verdict, which stays where it is. */
 static int hugetlb_regions(const struct etmem_target *t, struct etmem_region **ret, size_t *n_ret) {
         char path[64], line[512];
         struct etmem_region *v = NULL, cur = {};
@@ -245,11 +246,39 @@ static int hugetlb_regions(const struct etmem_target *t, struct etmem_region **r
         return 0;
 }
 
+/* The parts of the hugetlb ranges huge[0..n_huge) that no tracker region reg[0..n_reg)
+ * (sorted) covers, appended to out (room for n_huge + n_reg entries). */
+static size_t unjudged_hugetlb(const struct etmem_region *reg, size_t n_reg, const struct etmem_region *huge,
+                               size_t n_huge, struct etmem_region *out) {
+        size_t n = 0;
+
+        for (size_t h = 0; h < n_huge; h++) {
+                uint64_t p = huge[h].start;
+
+                for (size_t i = 0; i < n_reg && p < huge[h].end; i++) {
+                        if (reg[i].end <= p || reg[i].start >= huge[h].end)
+                                continue;
+                        if (reg[i].start > p) {
+                                out[n] = huge[h];
+                                out[n].start = p;
+                                out[n++].end = reg[i].start;
+                        }
+                        p = reg[i].end;
+                }
+                if (p < huge[h].end) {
+                        out[n] = huge[h];
+                        out[n++].start = p;
+                }
+        }
+        return n;
+}
+
 /* Present pages of every region (all resident memory: the per-node figures of
  * showtaskpages cover the whole process), with the tracker's verdicts. */
 static int collect_pages(const struct etmem_mem_services *mem, const struct etmem_target *target,
-                         const struct etmem_region *reg, size_t n, const CslideTask *t, unsigned hot_threshold,
-                         uint64_t page, CslidePage **ret, size_t *n_ret, bool *truncated, uint64_t *skipped) {
+                         const struct etmem_region *reg, size_t n, size_t judged, const CslideTask *t,
+                         unsigned hot_threshold, uint64_t page, CslidePage **ret, size_t *n_ret, bool *truncated,
+                         uint64_t *skipped, uint64_t *unjudged) {
         CslidePage *v = NULL;
         size_t len = 0, cap = 0;
         uint64_t *pm = NULL;
@@ -258,8 +287,10 @@ static int collect_pages(const struct etmem_mem_services *mem, const struct etme
 
         *truncated = false;
         *skipped = 0;
+        *unjudged = 0;
         for (size_t i = 0; i < n && r >= 0; i++) {
-                bool managed = region_managed(t, reg[i].flags);
+                /* regions past `judged` have no tracker verdict: listed, never moved */
+                bool managed = i < judged && region_managed(t, reg[i].flags);
                 bool hot = reg[i].accesses >= hot_threshold;
                 uint64_t span = reg[i].end - reg[i].start;
 
@@ -305,6 +336,8 @@ static int collect_pages(const struct etmem_mem_services *mem, const struct etme
                                 }
                                 v[len++] = (CslidePage) { .addr = s + j * page, .accesses = reg[i].accesses,
                                                           .node = -1, .managed = managed, .hot = hot };
+                                if (i >= judged)
+                                        (*unjudged)++;
                         }
                 }
         }
@@ -453,8 +486,9 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         int *status = NULL;
         uint64_t *addrs = NULL;
         struct etmem_region *huge = NULL, *all = NULL;
-        size_t n_huge = 0;
-        uint64_t skipped = 0;
+        size_t n_huge = 0, n_unjudged = 0;
+        uint64_t skipped = 0, unjudged = 0;
+        char note[200] = "";
         int r;
 
         if (p->gone) {
@@ -488,17 +522,16 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         }
         if (r < 0)
                 goto out;
-        all = malloc((n_reg + n_huge + 1) * sizeof *all);
+        all = malloc((2 * n_reg + n_huge + 1) * sizeof *all);
         if (!all) {
                 r = -ENOMEM;
                 goto out;
         }
         if (n_reg > 0)
                 memcpy(all, reg, n_reg * sizeof *all);
-        if (n_huge > 0)
-                memcpy(all + n_reg, huge, n_huge * sizeof *all);
-        r = collect_pages(mem, target, all, n_reg + n_huge, &t->conf, (unsigned) e->conf.hot_threshold, page, &pages,
-                          &n, &truncated, &skipped);
+        n_unjudged = unjudged_hugetlb(reg, n_reg, huge, n_huge, all + n_reg);
+        r = collect_pages(mem, target, all, n_reg + n_unjudged, n_reg, &t->conf, (unsigned) e->conf.hot_threshold,
+                          page, &pages, &n, &truncated, &skipped, &unjudged);
         if (r == -ESRCH) {
                 r = 0;
                 goto out;
@@ -588,6 +621,14 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
         }
         host->count(run, ETMEM_COUNTER_BYTES_MIGRATED, (moved_down + moved_up) * page);
         store_snapshot(t, target, pages, n, page, moved_down * page, moved_up * page, skipped);
+        if (unjudged > 0) {
+                struct etmem_tracker_info info = {};
+
+                mem->tracker_info(p->tracker, &info);
+                snprintf(note, sizeof note,
+                         "; %llu KiB of hugetlb memory left where it is: the %s tracker gives it no access verdict",
+                         (unsigned long long) (unjudged * page >> 10), info.kind ? info.kind : "current");
+        }
 
         if (r == -ECANCELED)
                 host->set_status(run, "stopped: pid %d moved %llu MiB down and %llu MiB up before the stop",
@@ -597,24 +638,24 @@ static int cslide_act(struct etmem_run *run, void *eng, void *task, const struct
                 host->set_status(run, "pid %d exited during migration", (int) target->pid);
                 r = 0;
         } else if (r >= 0 && active_pairs == 0)
-                host->set_status(run, "nothing to move: %s (pid %d: %llu KiB hot, %llu KiB cold)", why,
+                host->set_status(run, "nothing to move: %s (pid %d: %llu KiB hot, %llu KiB cold)%s", why,
                                  (int) target->pid, (unsigned long long) (hot * page >> 10),
-                                 (unsigned long long) (cold * page >> 10));
+                                 (unsigned long long) (cold * page >> 10), note);
         else if (r >= 0 && moved_down + moved_up == 0)
                 host->set_status(run,
                                  "nothing to move: pid %d has %llu KiB hot (%llu KiB of it in DRAM, node_hot_reserve "
-                                 "%llu MiB) and %llu KiB cold, each where it belongs%s",
+                                 "%llu MiB) and %llu KiB cold, each where it belongs%s%s",
                                  (int) target->pid, (unsigned long long) (hot * page >> 10),
                                  (unsigned long long) (hot_in_dram(e, pages, n) * page >> 10),
                                  e->conf.node_hot_reserve, (unsigned long long) (cold * page >> 10),
-                                 truncated ? " (first 64 GiB only)" : "");
+                                 truncated ? " (first 64 GiB only)" : "", note);
         else if (r >= 0)
                 host->set_status(run,
                                  "pid %d: moved %llu KiB cold to slow nodes and %llu KiB hot to DRAM (quota %llu MiB "
-                                 "per direction, %u rounds, hot_threshold %llu)%s",
+                                 "per direction, %u rounds, hot_threshold %llu)%s%s",
                                  (int) target->pid, (unsigned long long) (moved_down * page >> 10),
                                  (unsigned long long) (moved_up * page >> 10), e->conf.node_mig_quota, rounds,
-                                 e->conf.hot_threshold, truncated ? " (first 64 GiB only)" : "");
+                                 e->conf.hot_threshold, truncated ? " (first 64 GiB only)" : "", note);
 out:
         free(huge);
         free(all);

@@ -31,6 +31,8 @@ uint32_t mem_vma_flags_from_path(const char *path, const char *perms, bool *spec
         }
         if (shared && (strncmp(path, "/dev/zero", 9) == 0 || strncmp(path, "/SYSV", 5) == 0))
                 return f | ETMEM_REGION_ANON; /* shared anonymous memory (shmem) */
+        if (strncmp(path, "/anon_hugepage", 14) == 0)
+                return f | ETMEM_REGION_ANON; /* MAP_HUGETLB | MAP_ANONYMOUS */
         return f | ETMEM_REGION_FILE;
 }
 

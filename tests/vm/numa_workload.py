@@ -9,6 +9,9 @@
   numa_workload.py busy MIB OUT            MIB MiB touched once, one thread spinning forever
   numa_workload.py hotcold COLD HOT OUT    two MADV_HUGEPAGE mappings: COLD MiB written once, HOT MiB
                                            read (every 4 KiB page) in a loop forever
+  numa_workload.py hugehotcold COLD HOT OUT HUGETLBFS_DIR
+                                           the same in two MAP_SHARED files on hugetlbfs (2 MiB pages),
+                                           as a VM's memory-backend-file maps guest memory
         (tests/workload/hotcold asks for no huge pages; cslide's vm_flags=ht wants them)
 """
 
@@ -76,11 +79,17 @@ def busy(mib, out):
         time.sleep(3600)
 
 
-def hotcold(cold_mib, hot_mib, out):
+def hotcold(cold_mib, hot_mib, out, hugedir=None):
     maps = {}
     for name, mib in (('cold', cold_mib), ('hot', hot_mib)):
-        m = mmap.mmap(-1, mib * MiB, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        m.madvise(mmap.MADV_HUGEPAGE)
+        if hugedir:
+            fd = os.open(os.path.join(hugedir, '%s%d' % (name, os.getpid())), os.O_CREAT | os.O_RDWR, 0o600)
+            os.ftruncate(fd, mib * MiB)
+            m = mmap.mmap(fd, mib * MiB, flags=mmap.MAP_SHARED)
+            os.close(fd)
+        else:
+            m = mmap.mmap(-1, mib * MiB, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            m.madvise(mmap.MADV_HUGEPAGE)
         fill(m)
         maps[name] = m
     write_out(out, ['%s %x %x' % (k, addr(m), addr(m) + len(m)) for k, m in maps.items()])
@@ -98,5 +107,7 @@ if __name__ == '__main__':
         mix(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == 'hotcold':
         hotcold(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == 'hugehotcold':
+        hotcold(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     else:
         busy(int(sys.argv[2]), sys.argv[3])

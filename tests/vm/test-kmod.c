@@ -10,6 +10,10 @@
  *   test-kmod thp      line 3: THPs are PMD units, accessed and idle as a whole; a range
  *                      cutting a THP; HUGE_ONLY; the kmod tracker classifies each THP as
  *                      one 2 MiB region.
+ *   test-kmod hugetlb  issue #15 line 5: 2 MiB hugetlb pages (MAP_HUGETLB, private) are
+ *                      PMD units, accessed and idle per page like THPs; a MAP_SHARED
+ *                      hugetlb VMA over a whole aligned 1 GiB (its PMD tables could be
+ *                      shared) is skipped; the kmod tracker gives each page a verdict.
  *   test-kmod race N   line 4: N scans racing with mmap/munmap/mprotect/madvise/exit/exec
  *                      of their targets; then the kernel log must be clean.
  *   test-kmod perm     line 4: non-root and root-without-CAP_SYS_ADMIN are refused.
@@ -438,6 +442,34 @@ static void thp_round(int fd, const KtUnits *want, const char *what) {
         kt_units_free(&got);
 }
 
+/* Four 2 MiB pages at t, all written at setup, scanned over [t, t + 8 MiB): all
+ * accessed, then all idle, then (after the child's 'a' reads pages 0 and 2) those two.
+ * Returns the attached fd (range set to those 8 MiB), or -1. */
+static int pmd_rounds(KtChild *c, uint64_t t, const char *what, KtUnits *w) {
+        char label[96];
+        int fd = kt_scan_open(c->pid, 0);
+
+        CHECK(fd >= 0, "ATTACH: %s", strerror(-fd));
+        if (fd < 0)
+                return -1;
+        CHECK(kt_set_range(fd, t, t + 8 * MiB) == 0, "SET_RANGE");
+        thp_expect(w, t, (const unsigned[]) { ETMEM_PMD_ACCESSED, ETMEM_PMD_ACCESSED, ETMEM_PMD_ACCESSED,
+                                              ETMEM_PMD_ACCESSED });
+        snprintf(label, sizeof label, "%s round 0 (written)", what);
+        thp_round(fd, w, label);
+        w->n = 0;
+        thp_expect(w, t, (const unsigned[]) { ETMEM_PMD_IDLE, ETMEM_PMD_IDLE, ETMEM_PMD_IDLE, ETMEM_PMD_IDLE });
+        snprintf(label, sizeof label, "%s round 0b (nothing since)", what);
+        thp_round(fd, w, label);
+        CHECK(kt_child_cmd(c, 'a', NULL) == 0, "child a");
+        w->n = 0;
+        thp_expect(w, t, (const unsigned[]) { ETMEM_PMD_ACCESSED, ETMEM_PMD_IDLE, ETMEM_PMD_ACCESSED,
+                                              ETMEM_PMD_IDLE });
+        snprintf(label, sizeof label, "%s round 1 (one byte read in pages 0 and 2)", what);
+        thp_round(fd, w, label);
+        return fd;
+}
+
 static int cmd_thp(void) {
         KtChild c;
         uint64_t t = 0;
@@ -452,23 +484,10 @@ static int cmd_thp(void) {
                (unsigned long long) t, kb);
         CHECK(kb >= 8192, "the kernel gave the child %lu kB of THP, want 8192 (THP disabled or memory fragmented?)",
               kb);
-        int fd = kt_scan_open(c.pid, 0);
-        CHECK(fd >= 0, "ATTACH: %s", strerror(-fd));
+        KtUnits w = {};
+        int fd = pmd_rounds(&c, t, "THP", &w);
         if (fd < 0)
                 return 1;
-        CHECK(kt_set_range(fd, t, t + 8 * MiB) == 0, "SET_RANGE");
-        KtUnits w = {};
-        thp_expect(&w, t, (const unsigned[]) { ETMEM_PMD_ACCESSED, ETMEM_PMD_ACCESSED, ETMEM_PMD_ACCESSED,
-                                               ETMEM_PMD_ACCESSED });
-        thp_round(fd, &w, "THP round 0 (written)");
-        w.n = 0;
-        thp_expect(&w, t, (const unsigned[]) { ETMEM_PMD_IDLE, ETMEM_PMD_IDLE, ETMEM_PMD_IDLE, ETMEM_PMD_IDLE });
-        thp_round(fd, &w, "THP round 0b (nothing since)");
-        CHECK(kt_child_cmd(&c, 'a', NULL) == 0, "child a");
-        w.n = 0;
-        thp_expect(&w, t, (const unsigned[]) { ETMEM_PMD_ACCESSED, ETMEM_PMD_IDLE, ETMEM_PMD_ACCESSED,
-                                               ETMEM_PMD_IDLE });
-        thp_round(fd, &w, "THP round 1 (one byte read in THP 0 and 2)");
 
         /* A range that cuts THPs: their pages one by one, with the PMD's bit. */
         CHECK(kt_child_cmd(&c, 'b', NULL) == 0, "child b");
@@ -544,6 +563,123 @@ static int cmd_thp(void) {
         kt_units_free(&w);
         close(fd);
         kt_child_stop(&c);
+        if (old_nb >= 0)
+                kt_numa_balancing(old_nb);
+        return 0;
+}
+
+/* ======================= hugetlb ======================= */
+
+#define HUGE_NR "/proc/sys/vm/nr_hugepages"
+
+static uint64_t hugetlb_child(int cmd, void *userdata) {
+        static uint64_t t, big;
+        switch (cmd) {
+        case 'H':
+                /* 4 private 2 MiB pages, all written */
+                t = (uint64_t) mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+                if ((void *) t == MAP_FAILED)
+                        return 0;
+                for (uint64_t a = t; a < t + 8 * MiB; a += KT_PAGE)
+                        touch_write(a);
+                return t;
+        case 'S':
+                /* shared, over a whole aligned 1 GiB (+ 2 MiB): PMD tables may be shared.  Not
+                 * touched: walked, its empty PMDs would be PMD_HOLE units; skipped, nothing */
+                big = reserve_aligned((2UL << 30) + 4 * MiB); /* room for an aligned 1 GiB + 2 MiB */
+                if (!big) {
+                        fprintf(stderr, "child: reserving 1 GiB of address space: %m\n");
+                        return 0;
+                }
+                big = (big + (1UL << 30) - 1) & ~((1UL << 30) - 1);
+                if (mmap((void *) big, (1UL << 30) + 2 * MiB, PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+                        fprintf(stderr, "child: mmap 1 GiB + 2 MiB MAP_SHARED|MAP_HUGETLB at %#llx: %m\n",
+                                (unsigned long long) big);
+                        return 0;
+                }
+                return big;
+        case 'a':
+                touch_read(t + 100);
+                touch_read(t + 4 * MiB + 5);
+                return 0;
+        }
+        return 0;
+}
+
+static int cmd_hugetlb(void) {
+        KtChild c;
+        uint64_t t = 0, big = 0;
+        int old_nb = kt_numa_balancing(0);
+        FILE *f = fopen(HUGE_NR, "w");
+
+        CHECK(f && fprintf(f, "8\n") > 0 && fclose(f) == 0, "cannot reserve 8 huge pages in " HUGE_NR);
+        CHECK(kt_child_start(&c, hugetlb_child, NULL) == 0, "fork");
+        CHECK(kt_child_cmd(&c, 'H', &t) == 0 && t, "child: 8 MiB MAP_HUGETLB (are 4 huge pages free?)");
+        if (!t)
+                return 1;
+        printf("child %d: 8 MiB MAP_PRIVATE|MAP_HUGETLB at 0x%llx\n", (int) c.pid, (unsigned long long) t);
+        KtUnits w = {};
+        int fd = pmd_rounds(&c, t, "hugetlb", &w);
+        if (fd < 0)
+                return 1;
+
+        /* A shareable hugetlb VMA: nothing reported, nothing cleared. */
+        CHECK(kt_child_cmd(&c, 'S', &big) == 0 && big, "child: 1 GiB + 2 MiB MAP_SHARED|MAP_HUGETLB");
+        if (big) {
+                CHECK(kt_set_range(fd, big, big + (1UL << 30) + 2 * MiB) == 0, "SET_RANGE shared");
+                w.n = 0;
+                thp_round(fd, &w, "MAP_SHARED hugetlb over an aligned 1 GiB (skipped)");
+        }
+
+        /* The kmod tracker: one verdict per hugetlb page, the region flagged HUGETLB. */
+        int pidfd = kt_pidfd_open(c.pid);
+        MemTracker *tr = NULL;
+        int r = mem_tracker_open(c.pid, pidfd, "kmod", &tr);
+        CHECK(r == 0, "mem_tracker_open kmod: %s", strerror(-r));
+        if (r == 0) {
+                CHECK(mem_tracker_scan(tr, 0) == 0, "tracker round 0");
+                CHECK(kt_child_cmd(&c, 'a', NULL) == 0, "child a");
+                CHECK(mem_tracker_scan(tr, 1) == 0, "tracker round 1");
+                const struct etmem_region *reg;
+                size_t n;
+                unsigned rounds, seen = 0;
+                CHECK(mem_tracker_results(tr, &reg, &n, &rounds) == 0, "results");
+                for (size_t i = 0; i < n; i++) {
+                        if (reg[i].end <= t || reg[i].start >= t + 8 * MiB)
+                                continue;
+                        CHECK(reg[i].flags & ETMEM_REGION_HUGETLB, "region %llx-%llx not flagged HUGETLB",
+                              (unsigned long long) reg[i].start, (unsigned long long) reg[i].end);
+                        CHECK(reg[i].flags & ETMEM_REGION_ANON, "MAP_HUGETLB anonymous region %llx-%llx not ANON",
+                              (unsigned long long) reg[i].start, (unsigned long long) reg[i].end);
+                        CHECK(reg[i].resident == reg[i].end - reg[i].start, "region %llx-%llx resident %llu",
+                              (unsigned long long) reg[i].start, (unsigned long long) reg[i].end,
+                              (unsigned long long) reg[i].resident);
+                        /* round 0 after the scans above cleared every bit: all idle; then
+                         * pages 0 and 2 are read, so round 1 sees them and only them */
+                        for (uint64_t a = reg[i].start > t ? reg[i].start : t; a < reg[i].end && a < t + 8 * MiB; a += KT_PMD) {
+                                unsigned k = (unsigned) ((a - t) / KT_PMD), want = k % 2 == 0 ? 1 : 0;
+                                CHECK(reg[i].accesses == want, "hugetlb page %u: %u accesses in %u rounds, want %u",
+                                      k, reg[i].accesses, rounds, want);
+                                seen |= 1u << k;
+                        }
+                        printf("tracker region %llx-%llx: %u of %u rounds accessed, resident %llu, flags 0x%x\n",
+                               (unsigned long long) reg[i].start, (unsigned long long) reg[i].end, reg[i].accesses,
+                               rounds, (unsigned long long) reg[i].resident, reg[i].flags);
+                }
+                CHECK(seen == 0xf, "the tracker reported hugetlb pages 0x%x of 0xf", seen);
+                mem_tracker_close(tr);
+        }
+        close(pidfd);
+        kt_units_free(&w);
+        close(fd);
+        kt_child_stop(&c);
+        f = fopen(HUGE_NR, "w");
+        if (f) {
+                fprintf(f, "0\n");
+                fclose(f);
+        }
         if (old_nb >= 0)
                 kt_numa_balancing(old_nb);
         return 0;
@@ -779,7 +915,7 @@ static int cmd_perm(void) {
 int main(int argc, char **argv) {
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (argc < 2) {
-                fprintf(stderr, "usage: test-kmod golden | thp | race [N] | perm\n");
+                fprintf(stderr, "usage: test-kmod golden | thp | hugetlb | race [N] | perm\n");
                 return 2;
         }
         if (access(ETMEM_SCAN_DEVICE, F_OK) < 0) {
@@ -790,6 +926,8 @@ int main(int argc, char **argv) {
                 cmd_golden();
         else if (strcmp(argv[1], "thp") == 0)
                 cmd_thp();
+        else if (strcmp(argv[1], "hugetlb") == 0)
+                cmd_hugetlb();
         else if (strcmp(argv[1], "race") == 0) {
                 long n = argc > 2 ? strtol(argv[2], NULL, 10) : 200;
                 if (n < 1 || n > 100000) {

@@ -82,7 +82,12 @@ class TestNumaVM(SlideTestCase):
     def workload(self, argv, prefix=()):
         argv = [str(a) for a in argv]
         out = os.path.join(self.tmp, 'wl-%d' % len(os.listdir(self.tmp)))
-        argv = argv[:1] + ([out] + argv[1:] if argv[0] == 'mix' else argv[1:] + [out])
+        if argv[0] == 'mix':
+            argv = argv[:1] + [out] + argv[1:]
+        elif argv[0] == 'hugehotcold':
+            argv = argv[:3] + [out] + argv[3:]
+        else:
+            argv = argv[:1] + argv[1:] + [out]
         w = Workload(argv, out, prefix)
         self.addCleanup(w.kill)
         return w
@@ -154,6 +159,58 @@ class TestNumaVM(SlideTestCase):
               'node 0); Status %r' % (reserve, self.task(tp)['Cycles'], hot, dram / MiB, self.task(tp)['Status']))
         self.assertGreaterEqual(dram, (reserve - 2) * MiB, 'less hot memory than node_hot_reserve came to DRAM')
         self.assertLessEqual(dram, (reserve + 2) * MiB, 'more hot memory than node_hot_reserve is in DRAM')
+
+    # ---- issue #15, line 5: hugetlb memory ----
+
+    def huge_hotcold(self, cold_mib, hot_mib):
+        """hot and cold 2 MiB hugetlbfs pages (MAP_SHARED files, as a VM's memory backend),
+        all on node 0 at first; both nodes' pools have room for all of them."""
+        hugedir = os.path.join(self.tmp, 'hugehc')
+        os.makedirs(hugedir)
+        pages = (cold_mib + hot_mib) // 2 + 4
+        for n in (0, 1):
+            write(HUGE_2M % n, pages)
+        self.addCleanup(lambda: [write(HUGE_2M % n, 0) for n in (0, 1)])
+        for n in (0, 1):
+            with open(HUGE_2M % n) as f:
+                got = int(f.read())
+            if got < pages:
+                raise AssertionError('node %d has room for %d of the %d huge pages the test needs' % (n, got, pages))
+        subprocess.run(['mount', '-t', 'hugetlbfs', '-o', 'pagesize=2M', 'none', hugedir], check=True)
+        self.addCleanup(subprocess.run, ['umount', '-l', hugedir])
+        w = self.workload(['hugehotcold', cold_mib, hot_mib, hugedir], prefix=['numactl', '--membind=0'])
+        w.cold, w.hot, w.page_size = w.spans['cold'], w.spans['hot'], 4096
+        w.cold_pages, w.hot_pages = cold_mib * 256, hot_mib * 256
+        start_cold, start_hot = self.nodes_of(w.pid, w.cold), self.nodes_of(w.pid, w.hot)
+        self.assertEqual((start_cold.get(0, 0), start_hot.get(0, 0)), (w.cold_pages, w.hot_pages),
+                         'the huge pages did not start on node 0: cold %s, hot %s' % (start_cold, start_hot))
+        return w
+
+    def test_cslide_hugetlb(self):
+        """With the kmod tracker (2 MiB hugetlb pages walked as PMD leaves), the hot huge
+        pages stay on node 0 and the cold ones reach node 1; no cycle moves a hot one."""
+        w = self.huge_hotcold(24, 16)
+        tp = self.cslide('huge', w.pid, quota=1024, reserve=1024)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.nodes_of(w.pid, w.cold).get(1, 0) >= w.cold_pages:
+                break
+            time.sleep(0.5)
+        self.wait_cycles(tp, self.task(tp)['Cycles'] + 2, timeout=120)  # and two more cycles after
+        cold, hot = self.nodes_of(w.pid, w.cold), self.nodes_of(w.pid, w.hot)
+        rep = self.command('huge', 'cslide', 'showtaskpages', task='t1')['tasks'][0]
+        seen = {h['cycle']: (h['demoted_bytes'], h['promoted_bytes']) for h in rep['history'] if h['pid'] == w.pid}
+        moved = sum(d for d, u in seen.values())
+        promoted = sum(u for d, u in seen.values())
+        p = self.task(tp)
+        print('hugetlb: cold pages by node %s, hot pages by node %s; per cycle (demoted, promoted) bytes %s; '
+              'Status %r' % (cold, hot, dict(sorted(seen.items())), p['Status']))
+        self.assertEqual(cold.get(1, 0), w.cold_pages, 'cold huge pages did not all reach node 1')
+        self.assertEqual(hot.get(0, 0), w.hot_pages, 'hot huge pages left node 0')
+        self.assertEqual(rep['history_dropped'], 0, 'the history lost cycles')
+        self.assertGreaterEqual(moved, w.cold_pages * 4096, 'the history does not add up to the cold part')
+        self.assertEqual(promoted, 0, 'hot huge pages were demoted in some cycle (they came back later)')
+        self.assertNotIn('no access verdict', p['Status'])
 
     # ---- line 2 ----
 
@@ -269,7 +326,31 @@ class TestNumaVM(SlideTestCase):
         self.assertGreaterEqual(agree, 3)
 
 
+class TestNumaVMClearRefs(TestNumaVM):
+    """etmemd with ETMEM_TRACKER=clear_refs, a tracker that gives hugetlb pages no verdict."""
+
+    def setUp(self):
+        os.environ['ETMEM_TRACKER'] = 'clear_refs'
+        self.addCleanup(os.environ.pop, 'ETMEM_TRACKER', None)
+        super().setUp()
+
+    def test_cslide_hugetlb_no_verdict(self):
+        """Without a verdict, hugetlb memory stays where it is (it used to count as cold and
+        move to the slow node, hot pages included), and the Status says so."""
+        w = self.huge_hotcold(8, 8)
+        tp = self.cslide('nov', w.pid, quota=1024, reserve=1024)
+        self.wait_cycles(tp, 3, timeout=180)
+        cold, hot = self.nodes_of(w.pid, w.cold), self.nodes_of(w.pid, w.hot)
+        p = self.task(tp)
+        print('clear_refs: cold pages by node %s, hot pages by node %s; Status %r' % (cold, hot, p['Status']))
+        self.assertEqual((cold.get(0, 0), hot.get(0, 0)), (w.cold_pages, w.hot_pages),
+                         'hugetlb pages without a verdict were moved')
+        self.assertIn('of hugetlb memory left where it is: the clear_refs tracker gives it no access verdict',
+                      p['Status'])
+
+
 if __name__ == '__main__':
     if os.geteuid() != 0:
         skip('needs root')
     main()
+
