@@ -15,9 +15,10 @@
  *   - ptep/pmdp_test_and_clear_young() are out-of-line and unexported on x86: the
  *     same atomic test_and_clear_bit(_PAGE_BIT_ACCESSED) on the entry, under its lock.
  *   - flush_tlb_mm_range() is not exported: after a walk that cleared accessed bits we
- *     run __flush_tlb_all() (exported) on every online CPU, which drops every PCID's
- *     entries too, so no CPU keeps a stale TLB entry with the accessed bit set (x86
- *     sets A only on a TLB fill; without the flush, later accesses go unseen).
+ *     bump the mm's TLB generation and flush the CPUs running the target right now
+ *     (flush_target_tlbs() says how), so no CPU keeps a stale TLB entry with the
+ *     accessed bit set (x86 sets A only on a TLB fill; without the flush, later
+ *     accesses go unseen).
  *   - pidfd_pid()/pidfd_get_task() are not exported: a pidfd is a file of pidfs
  *     (superblock magic PID_FS_MAGIC) whose inode's i_private is the struct pid (as
  *     pidfd_pid() reads it); get_pid_task() then gives the task.
@@ -459,9 +460,49 @@ static int scan_range(struct walk *w, unsigned long end)
 	return 0;
 }
 
+/*
+ * After a walk that cleared accessed bits, no CPU may keep a TLB entry of the target's
+ * with the bit set (x86 sets A only on a TLB fill).  flush_tlb_mm_range() would do
+ * exactly that but is not exported, so we do its two steps with what is:
+ *   1. the mm's TLB generation bumped, as inc_mm_tlb_gen() does (that inline is hidden
+ *      from modules): a CPU that holds the mm in a PCID slot it is not
+ *      using now flushes that slot when it switches back (switch_mm_irqs_off() compares
+ *      the slot's generation with the mm's); a full barrier before reading mm_cpumask;
+ *   2. an IPI to the CPUs of mm_cpumask(mm) only (a superset of those that may run it
+ *      now), which flush if they are running the mm at that moment (current->active_mm:
+ *      the task's, or the one a lazy-TLB kernel thread borrowed).  __flush_tlb_all() is
+ *      the only exported local flush, so such a CPU drops all of its entries.
+ * CPUs that never ran the target, and those running something else, keep their TLBs:
+ * an unrelated process pays nothing (bench/bench-vm-tlb.c measures it).  flush_all=1
+ * restores the old behaviour (every online CPU, whole TLB) for that benchmark's A/B.
+ */
+static bool flush_all;
+module_param(flush_all, bool, 0644);
+MODULE_PARM_DESC(flush_all, "flush every online CPU's whole TLB after a walk (default: only CPUs running the target)");
+
 static void flush_this_cpu(void *unused)
 {
 	__flush_tlb_all();
+}
+
+static void flush_if_running(void *info)
+{
+	if (current->active_mm == info)
+		__flush_tlb_all();
+}
+
+static void flush_target_tlbs(struct mm_struct *mm)
+{
+	if (READ_ONCE(flush_all)) {
+		on_each_cpu(flush_this_cpu, NULL, 1);
+		return;
+	}
+	atomic64_inc_return(&mm->context.tlb_gen); /* a full barrier, as in inc_mm_tlb_gen() */
+	preempt_disable();
+	if (cpumask_test_cpu(smp_processor_id(), mm_cpumask(mm)))
+		flush_if_running(mm);
+	smp_call_function_many(mm_cpumask(mm), flush_if_running, mm, true);
+	preempt_enable();
 }
 
 static ssize_t scan_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
@@ -506,7 +547,7 @@ static ssize_t scan_read(struct file *file, char __user *ubuf, size_t count, lof
 	r = scan_range(&w, end);
 	mmap_read_unlock(s->mm);
 	if (w.cleared)
-		on_each_cpu(flush_this_cpu, NULL, 1);
+		flush_target_tlbs(s->mm);
 	mmput(s->mm);
 
 	/* What was walked has had its bits cleared: report it even after an error. */
