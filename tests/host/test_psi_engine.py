@@ -10,6 +10,10 @@ upstream etmem writes them: scan_type=psi, interval only, and a task with a dumm
                   the floor (limit_min_bytes); the hot part stays resident; the
                   cgroup's limit is what it was after every cycle; BytesPagedOut adds up
                   to what the cgroup lost; hotcold's data is intact (it checks on exit)
+  test_burst      a process in the cgroup allocates, writes and checks 160 MiB again and
+                  again while the engine steps the limit down under it: no OOM kill
+                  in the cgroup (memory.oom_control), every burst's data intact, and
+                  reclaim still happened (BytesPagedOut)
   test_pressure   while another cgroup thrashes (a hot set 4x its limit: real memory
                   stalls in /proc/pressure/memory), the task reclaims nothing and says
                   why; once the thrashing stops it reclaims again
@@ -18,6 +22,7 @@ Figures are read after a known cycle (the recorded PropertiesChanged history), a
 cumulative ones (BytesPagedOut, the cgroup's usage) are compared, not moments."""
 
 import os
+import subprocess
 import sys
 import uuid
 
@@ -121,6 +126,38 @@ class TestPsiEngine(SlideTestCase):
         lost = usage0 - usages[-1]
         self.assertGreater(p['BytesPagedOut'], 0.8 * lost, 'BytesPagedOut %d, the cgroup lost %d' % (
             p['BytesPagedOut'], lost))
+        self.call(pp, PROJECT_IFACE, 'Stop')
+        w.stop()
+        self.assertEqual(w.proc.wait(30), 0, 'hotcold found its memory changed (exit %s)' % w.proc.returncode)
+
+    def test_burst(self):
+        cg = self.cgroup()
+        w = self.hotcold_in(cg, 128, 8)
+        burster = ('import sys, time\n'
+                   'end = time.monotonic() + float(sys.argv[1]); n = 0\n'
+                   'while time.monotonic() < end:\n'
+                   '    b = bytearray(160 << 20)\n'
+                   '    for off in range(0, len(b), 4096): b[off] = (off >> 12) & 255 or 1\n'
+                   '    bad = [off for off in range(0, len(b), 4096) if b[off] != ((off >> 12) & 255 or 1)]\n'
+                   '    if bad: print("burst %d: %d pages changed" % (n, len(bad))); sys.exit(1)\n'
+                   '    del b; n += 1\n'
+                   'print("%d bursts of 160 MiB, all intact" % n)\n')
+        pp, tp = self.start_psi('psi', cg, dummy_target=False, pressure=50, reclaim_rate=0.5, reclaim_rate_max=0.5,
+                                limit_min_ratio=0.1)
+        self.wait_cycles(tp, 2, timeout=60)  # reclaiming from cycle 2 on
+        join = 'echo $$ > %s/%s/cgroup.procs && exec "$@"' % (CG1, cg)
+        b = subprocess.run(['sh', '-c', join, 'sh', sys.executable, '-c', burster, '12'], capture_output=True,
+                           text=True, timeout=300)
+        p = self.wait_cycles(tp, self.task(tp)['Cycles'] + 1, timeout=60)
+        with open(os.path.join(CG1, cg, 'memory.oom_control')) as f:
+            oom = dict(line.split() for line in f.read().splitlines())
+        print('burster: exit %d, %s; cgroup oom_control %s; BytesPagedOut %.1f MiB after %d cycles; status: %s' % (
+            b.returncode, (b.stdout + b.stderr).strip(), oom, p['BytesPagedOut'] / MiB, p['Cycles'], p['Status']))
+        self.assertEqual(oom.get('oom_kill'), '0', 'the OOM killer ran in the cgroup')
+        self.assertEqual(b.returncode, 0, 'the burster failed: %s' % (b.stdout + b.stderr))
+        self.assertRegex(b.stdout, r'^([3-9]|\d{2,}) bursts', 'fewer than 3 bursts ran')
+        self.assertIsNone(w.proc.poll(), 'hotcold died')
+        self.assertGreater(p['BytesPagedOut'], 32 * MiB, 'the engine hardly reclaimed during the bursts')
         self.call(pp, PROJECT_IFACE, 'Stop')
         w.stop()
         self.assertEqual(w.proc.wait(30), 0, 'hotcold found its memory changed (exit %s)' % w.proc.returncode)
