@@ -6,7 +6,7 @@ packages=(
   gcc clang libclang-rt-14-dev meson ninja-build pkg-config
   libsystemd-dev libjson-c-dev libnuma-dev liblz4-dev
   dbus-daemon dbus-bin systemd polkitd
-  python3 python3-dbus python3-dbusmock python3-gi
+  python3 python3-dbus python3-dbusmock python3-gi python3-prometheus-client
   numactl numad util-linux procps kmod valgrind libcap2-bin
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
