@@ -10,6 +10,7 @@ packages=(
   numactl numad util-linux procps kmod valgrind libcap2-bin
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
+  cockpit-ws cockpit-bridge chromium nodejs
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,3 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# The frontend suite's browser driver (tests/frontend/package-lock.json): puppeteer-core
+# only; it drives Debian's chromium and never downloads a browser.  A nodejs without
+# npm (Debian's) gets Debian's npm.
+if ! command -v npm >/dev/null; then
+  apt-get install -y -qq --no-install-recommends npm
+fi
+( cd "$(dirname "$0")/../tests/frontend" &&
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error )
