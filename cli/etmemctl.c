@@ -72,7 +72,7 @@ static void help(void) {
                "  show [PROJECT]                       projects, engines, tasks\n"
                "  status [PROJECT]                     task counters and errors\n"
                "  features                             version, engine types, kernel features\n"
-               "  metrics [--output FILE]              counters in the OpenMetrics text format\n"
+               "  metrics [--format F] [--output FILE] counters for Prometheus (OpenMetrics)\n"
                "  advise --cpus N [--mem MB]           NUMA nodes for a new workload (numad -w)\n"
                "\n"
                "Configuration files:\n"

@@ -5,7 +5,9 @@
  * Only counter and gauge families are used: node_exporter parses textfiles as the
  * Prometheus text format, which rejects the OpenMetrics-only stateset and info types
  * (a project's state is a gauge per state, 1 for the current one, as stateset's
- * samples would be). The Prometheus parser ignores # UNIT and # EOF. */
+ * samples would be). --format prometheus prints that format itself: the same samples,
+ * but a counter's TYPE and HELP name the sample (..._total), as that parser wants
+ * (it reads an OpenMetrics counter as an untyped ..._total), and no # UNIT or # EOF. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -37,11 +39,15 @@ static void put_label_value(FILE *f, const char *s) {
         fputc('"', f);
 }
 
+static bool prometheus_format; /* --format prometheus */
+
 static void put_family(FILE *f, const char *name, const char *type, const char *unit, const char *help) {
-        fprintf(f, "# TYPE %s %s\n", name, type);
-        if (unit)
+        const char *suffix = prometheus_format && streq(type, "counter") ? "_total" : "";
+
+        fprintf(f, "# TYPE %s%s %s\n", name, suffix, type);
+        if (unit && !prometheus_format)
                 fprintf(f, "# UNIT %s %s\n", name, unit);
-        fprintf(f, "# HELP %s %s\n", name, help);
+        fprintf(f, "# HELP %s%s %s\n", name, suffix, help);
 }
 
 static void put_task_labels(FILE *f, const TaskInfo *k) {
@@ -132,7 +138,8 @@ static void put_metrics(FILE *f, const ObjectTree *tree, char **kernel_features)
                 put_label_value(f, k[1]);
                 fputs("} 1\n", f);
         }
-        fputs("# EOF\n", f);
+        if (!prometheus_format)
+                fputs("# EOF\n", f);
 }
 
 /* Writes data to path through a temporary file in the same directory and a rename, so
@@ -171,11 +178,11 @@ fail:
 }
 
 static void help_metrics(void) {
-        printf("Usage: %1$s metrics [--output FILE]\n"
+        printf("Usage: %1$s metrics [--format openmetrics|prometheus] [--output FILE]\n"
                "\n"
                "Print every project's and task's counters and the kernel features in the\n"
                "OpenMetrics text format (with # HELP and # TYPE lines, ending in # EOF), for\n"
-               "Prometheus; node_exporter's textfile collector reads it too.\n"
+               "Prometheus (for node_exporter's textfile collector: --format prometheus).\n"
                "\n"
                "Families (labels project, engine, task):\n"
                "  etmem_project_cycles_total, etmem_project_state{state=...}\n"
@@ -186,6 +193,9 @@ static void help_metrics(void) {
                "  etmem_kernel_feature{feature=...,value=...}\n"
                "\n"
                "Options:\n"
+               "      --format F     openmetrics (default) or prometheus: the older text format\n"
+               "                     node_exporter's textfile collector parses (a counter's\n"
+               "                     TYPE names its _total sample; no # UNIT, no # EOF)\n"
                "  -o, --output FILE  write FILE atomically (a temporary file renamed over it),\n"
                "                     mode 0644, instead of standard output\n"
                "  -h, --help         show this help\n",
@@ -193,9 +203,11 @@ static void help_metrics(void) {
 }
 
 int verb_metrics(Context *ctx, int argc, char **argv) {
+        enum { ARG_FORMAT = 0x100 };
         static const struct option options[] = {
                 { "help",   no_argument,       NULL, 'h' },
                 { "output", required_argument, NULL, 'o' },
+                { "format", required_argument, NULL, ARG_FORMAT },
                 {}
         };
         static const BusProperty manager_map[] = {
@@ -221,6 +233,15 @@ int verb_metrics(Context *ctx, int argc, char **argv) {
                         if (optarg[0] == '\0')
                                 return usage_error(verb, "--output needs a file name");
                         output = optarg;
+                        break;
+                case ARG_FORMAT:
+                        if (streq(optarg, "openmetrics"))
+                                prometheus_format = false;
+                        else if (streq(optarg, "prometheus"))
+                                prometheus_format = true;
+                        else
+                                return usage_error(verb, "--format: '%s' is not one of openmetrics, prometheus",
+                                                   optarg);
                         break;
                 default:
                         return getopt_usage_error(verb, c, argv);

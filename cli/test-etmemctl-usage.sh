@@ -73,7 +73,7 @@ declare -A synopsis=(
         [delete]="delete -f FILE [--format ini|json]"
         [command]="command PROJECT ENGINE CMD [-t TASK] [KEY=VALUE...]"
         [features]="features [--json]"
-        [metrics]="metrics [--output FILE]"
+        [metrics]="metrics [--format openmetrics|prometheus] [--output FILE]"
 )
 for verb in "${!synopsis[@]}"; do
         want="Usage: etmemctl ${synopsis[$verb]}"
@@ -184,6 +184,7 @@ usage "etmemctl: metrics: unexpected argument 'x'" metrics x
 usage "etmemctl: metrics: option '--output' requires an argument" metrics --output
 usage "etmemctl: metrics: --output needs a file name" metrics --output ""
 usage "etmemctl: metrics: unknown option '--json'" metrics --json
+usage "etmemctl: metrics: --format: 'text' is not one of openmetrics, prometheus" metrics --format text
 
 usage "etmemctl: apply: -f FILE is required" apply
 usage "etmemctl: apply: unexpected argument 'f.conf' (the file is given with -f FILE)" apply f.conf

@@ -10,7 +10,7 @@ packages=(
   numactl numad util-linux procps kmod valgrind libcap2-bin
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
-  cockpit-ws cockpit-bridge chromium nodejs
+  cockpit-ws cockpit-bridge chromium nodejs prometheus-node-exporter
 )
 missing=()
 for p in "${packages[@]}"; do

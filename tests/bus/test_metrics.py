@@ -3,15 +3,24 @@
 """`etmemctl metrics` (issue #11): the output parses with python3-prometheus-client's
 OpenMetrics parser and holds, for every project and task, the values GetAll gives at
 the same moment (a stopped project, so nothing moves), the project states and
-Manager1.KernelFeatures; --output replaces the file whole, mode 0644.  The counters of
-a running slide task are checked in the host suite (tests/host/test_metrics_slide.py)."""
+Manager1.KernelFeatures; --output replaces the file whole, mode 0644; --format
+prometheus is read by Debian's prometheus-node-exporter (textfile collector) with the
+counters typed as counters.  The counters of a running slide task are checked in the
+host suite (tests/host/test_metrics_slide.py)."""
 
 import os
+import re
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families as prometheus_text_families
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from etmem_fixture import (MANAGER_IFACE, MANAGER_PATH, PROJECT_IFACE, TASK_IFACE,  # noqa: E402
-                           EtmemTestCase, main, project_path, spawn_target, task_path)
+                           EtmemTestCase, _track, main, project_path, spawn_target, task_path)
 import metrics_util  # noqa: E402
 
 
@@ -91,6 +100,60 @@ class TestMetrics(EtmemTestCase):
 
         r = self.ctl_fails('metrics', '--output', os.path.join(self.tmp, 'nodir', 'x.prom'))
         self.assertIn('nodir', r.stderr)
+
+
+    def test_node_exporter(self):
+        exporter = '/usr/bin/prometheus-node-exporter'
+        if not os.access(exporter, os.X_OK):
+            self.skipTest('prometheus-node-exporter is not installed (tools/deps.sh installs it)')
+        self.setup_tree()
+        textdir = os.path.join(self.tmp, 'textfile')
+        os.mkdir(textdir)
+        prom = os.path.join(textdir, 'etmem.prom')
+        self.ctl_ok('metrics', '--format', 'prometheus', '--output', prom)
+        with open(prom) as f:
+            text = f.read()
+        self.assertNotIn('# EOF', text)
+        self.assertNotIn('# UNIT', text)
+        cycles = {t: self.prop(task_path('web', 'sleeper', t), TASK_IFACE, 'Cycles') for t in ('a', 'b')}
+
+        # python3-prometheus-client's parser of the same (Prometheus) text format
+        fams = {f.name: f for f in prometheus_text_families(text)}
+        self.assertEqual(fams['etmem_task_cycles'].type, 'counter')
+        got = {s.labels['task']: s.value for s in fams['etmem_task_cycles'].samples}
+        self.assertEqual(got, cycles, 'prometheus format: parsed cycles (first) vs GetAll (second)')
+
+        # and node_exporter itself, its textfile collector only
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        log = open(os.path.join(self.tmp, 'node-exporter.log'), 'w')
+        self.addCleanup(log.close)
+        ne = _track(subprocess.Popen([exporter, '--collector.disable-defaults', '--collector.textfile',
+                                      '--collector.textfile.directory=' + textdir,
+                                      '--web.listen-address=127.0.0.1:%d' % port],
+                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT))
+        self.addCleanup(lambda: (ne.kill(), ne.wait(5)))
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=5) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                if ne.poll() is not None or time.monotonic() > deadline:
+                    self.fail('node_exporter did not answer (exit %s):\n%s'
+                              % (ne.poll(), open(log.name).read()))
+                time.sleep(0.1)
+        lines = [ln for ln in page.split('\n') if 'etmem_task_cycles' in ln or 'textfile_scrape_error' in ln]
+        print('node_exporter /metrics:\n  ' + '\n  '.join(lines))
+        self.assertIn('node_textfile_scrape_error 0', page, 'node_exporter could not read the file')
+        self.assertIn('# TYPE etmem_task_cycles_total counter', page)
+        for t, n in cycles.items():
+            m = re.search(r'^etmem_task_cycles_total\{engine="sleeper",project="web",task="%s"\} (\S+)$' % t, page,
+                          re.M)
+            self.assertIsNotNone(m, 'task %s missing from node_exporter\'s /metrics' % t)
+            self.assertEqual(float(m.group(1)), n)
 
 
 if __name__ == '__main__':

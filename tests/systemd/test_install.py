@@ -164,8 +164,8 @@ class TestInstall(unittest.TestCase):
         self.assertInstalled(unit_dir + '/etmem-metrics.timer')
         svc = read_unit(svc_path)['Service']
         out = '/var/lib/prometheus/node-exporter/etmem.prom'
-        self.assertEqual(svc['ExecStart'].split(), ['/usr/bin/etmemctl', '--no-ask-password', 'metrics', '--output',
-                                                    out])
+        self.assertEqual(svc['ExecStart'].split(), ['/usr/bin/etmemctl', '--no-ask-password', 'metrics', '--format',
+                                                    'prometheus', '--output', out])
         self.assertEqual(svc['ReadWritePaths'], os.path.dirname(out))
         if not shutil.which('systemd-analyze'):
             self.skipTest('systemd-analyze is not installed')
