@@ -6,8 +6,8 @@ private port serves the page from this checkout's cockpit/ (XDG_DATA_DIRS), and 
 cockpit-bridge sees the private bus as the system bus (DBUS_SYSTEM_BUS_ADDRESS).
 cockpit_driver.mjs drives Debian's chromium through puppeteer-core: a project loaded
 over D-Bus is shown, Start on the page runs it and the page shows "running" (from
-PropertiesChanged), Stop, a config loaded through the page, a change made with etmemctl,
-the kernel features.  The screenshot is kept: build/meson-logs/cockpit-etmem.png."""
+PropertiesChanged), Stop, a config loaded through the page and one it refuses (the
+message shown, nothing added), a change made with etmemctl, the kernel features.  The screenshot is kept: build/meson-logs/cockpit-etmem.png."""
 
 import os
 import socket
