@@ -67,7 +67,7 @@ async function expectState(name, state) {
     log(`project ${name}: page and etmemd both say ${state}`);
 }
 
-async function main() {
+async function openPage() {
     browser = await puppeteer.launch({
         executablePath: '/usr/bin/chromium',
         headless: true,
@@ -82,6 +82,10 @@ async function main() {
 
     await page.goto(URL, { waitUntil: 'domcontentloaded' });
     await waitPage('the object tree (body[data-loaded])', () => document.body.dataset.loaded === 'true');
+}
+
+async function main() {
+    await openPage();
     const rows = await page.$$eval('#projects tbody tr', r => r.length);
     if (rows !== 0)
         throw new Error(`expected no projects before the load, the page lists ${rows}`);
@@ -154,9 +158,29 @@ async function main() {
         throw new Error(`the page shows an error: ${errors}`);
 }
 
+// SCENARIO=denied: cockpit-ws runs as user nobody, whom polkit (absent on the private
+// bus: denied) does not allow to start a project.
+async function denied() {
+    await openPage();
+    await expectState('web', 'stopped');
+    await clickProjectButton('web', 'Start');
+    const msg = await waitPage('an error for the refused Start', () => {
+        const e = document.getElementById('error');
+        return !e.hidden && e.innerText;
+    });
+    log(`Start as nobody, the page says: ${msg.replace(/\s+/g, ' ')}`);
+    if (!/Start web/.test(msg))
+        throw new Error(`the error should name the refused call (Start web); the page says: ${msg}`);
+    await expectState('web', 'stopped');
+    const b = await page.$eval('#projects tr[data-project="web"] button', e => !e.disabled && e.textContent);
+    if (b !== 'Start')
+        throw new Error(`after the refusal the button should offer Start again, it shows ${b}`);
+    await page.screenshot({ path: env('SCREENSHOT'), fullPage: true });
+}
+
 let status = 0;
 try {
-    await main();
+    await (process.env.SCENARIO === 'denied' ? denied() : main());
     log('PASS');
 } catch (e) {
     status = 1;

@@ -10,6 +10,8 @@ PropertiesChanged), Stop, a config loaded through the page and one it refuses (t
 message shown, nothing added), a change made with etmemctl, the kernel features.  The screenshot is kept: build/meson-logs/cockpit-etmem.png."""
 
 import os
+import pwd
+import shutil
 import socket
 import struct
 import subprocess
@@ -76,17 +78,18 @@ def png_size(path):
 
 class TestCockpit(EtmemTestCase):
 
-    def start_cockpit_ws(self):
+    def start_cockpit_ws(self, prefix=()):
         share = os.path.join(self.tmp, 'share')
         os.makedirs(os.path.join(share, 'cockpit'))
-        os.symlink(os.path.abspath(COCKPIT_DIR), os.path.join(share, 'cockpit', 'etmem'))
+        # a copy, not a link: user nobody may not read the checkout (/root is 0700 on Debian)
+        shutil.copytree(COCKPIT_DIR, os.path.join(share, 'cockpit', 'etmem'))
         port = free_port()
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus.address,
                    XDG_DATA_DIRS=share + ':/usr/share', XDG_DATA_HOME=os.path.join(self.tmp, 'data-home'),
                    XDG_CONFIG_DIRS=os.path.join(self.tmp, 'etc'), LANG='C.UTF-8')
         self.ws_log = os.path.join(self.tmp, 'cockpit-ws.log')
         with open(self.ws_log, 'w') as log:
-            ws = _track(subprocess.Popen([COCKPIT_WS, '--no-tls', '--local-session=cockpit-bridge',
+            ws = _track(subprocess.Popen(list(prefix) + [COCKPIT_WS, '--no-tls', '--local-session=cockpit-bridge',
                                           '--address', '127.0.0.1', '--port', str(port)],
                                          env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT))
         self.addCleanup(lambda: (ws.kill(), ws.wait(5)))
@@ -103,28 +106,32 @@ class TestCockpit(EtmemTestCase):
                 time.sleep(0.05)
         return 'http://127.0.0.1:%d/cockpit/@localhost/etmem/index.html' % port
 
-    def test_page(self):
+    def setUp(self):
         missing = missing_tools()
         if missing:
             print('SKIP: missing %s (tools/deps.sh installs them)' % ', '.join(missing))
             sys.exit(SKIP)
         self.assertTrue(SCREENSHOT, 'SCREENSHOT is not set; run through meson test --suite frontend')
-        target = spawn_target(self)
-        configs = {}
-        for name in ('web', 'db'):
-            configs[name] = self.write(name + '.conf', CONFIG.format(name=name, pid=target.pid))
-        url = self.start_cockpit_ws()
-        if os.path.exists(SCREENSHOT):
-            os.unlink(SCREENSHOT)
+        super().setUp()
+        self.target = spawn_target(self)
+        self.configs = {name: self.write(name + '.conf', CONFIG.format(name=name, pid=self.target.pid))
+                        for name in ('web', 'db')}
+
+    def drive(self, url, screenshot, **extra):
+        if os.path.exists(screenshot):
+            os.unlink(screenshot)
         env = dict(os.environ, URL=url, ETMEMCTL=ETMEMCTL, BUS_ADDRESS=self.bus.address,
-                   CONFIG_WEB=configs['web'], CONFIG_DB=configs['db'], SCREENSHOT=SCREENSHOT,
-                   PROFILE=os.path.join(self.tmp, 'chromium-profile'))
+                   CONFIG_WEB=self.configs['web'], CONFIG_DB=self.configs['db'], SCREENSHOT=screenshot,
+                   PROFILE=os.path.join(self.tmp, 'chromium-profile'), **extra)
         r = subprocess.run(['node', DRIVER], env=env, cwd=HERE, capture_output=True, text=True, timeout=150)
         print(r.stdout)
         if r.returncode != 0:
             self.fail('the browser test failed (exit %d):\n%s\n%s\ncockpit-ws log:\n%s\netmemd log:\n%s'
                       % (r.returncode, r.stdout[-4000:], r.stderr[-3000:], open(self.ws_log).read()[-3000:],
                          self.daemon.log_tail(30)))
+
+    def test_page(self):
+        self.drive(self.start_cockpit_ws(), SCREENSHOT)
 
         # what the clicks did, read back over D-Bus
         self.assertEqual(self.prop(project_path('web'), PROJECT_IFACE, 'State'), 'stopped')
@@ -133,6 +140,23 @@ class TestCockpit(EtmemTestCase):
         w, h = png_size(SCREENSHOT)
         print('screenshot %s: %dx%d PNG, %d bytes' % (SCREENSHOT, w, h, os.path.getsize(SCREENSHOT)))
         self.assertGreaterEqual((w, h), (1280, 600))
+
+    def test_denied_as_nobody(self):
+        """cockpit-ws and its bridge as user nobody: the page reads the tree (anyone may),
+        but Start goes to polkit, which is absent on this bus (etmemd: denied); the page
+        shows the refusal and the project stays stopped."""
+        if os.geteuid() != 0:
+            self.skipTest('needs root to run cockpit-ws as user nobody')
+        self.ctl_ok('apply', '-f', self.configs['web'])
+        # nobody must reach the bus socket and read the package directory
+        for d in (self.bus.dir, self.tmp):
+            os.chmod(d, 0o755)
+        nobody = pwd.getpwnam('nobody')
+        url = self.start_cockpit_ws(prefix=['setpriv', '--reuid=%d' % nobody.pw_uid, '--regid=%d' % nobody.pw_gid,
+                                            '--clear-groups'])
+        self.drive(url, SCREENSHOT.replace('.png', '-denied.png'), SCENARIO='denied')
+        self.assertEqual(self.prop(project_path('web'), PROJECT_IFACE, 'State'), 'stopped')
+        self.assertEqual(self.prop(project_path('web'), PROJECT_IFACE, 'Cycles'), 0)
 
 
 if __name__ == '__main__':
