@@ -332,3 +332,22 @@ int bus_read_properties(sd_bus_message *m, const BusProperty *map, void *userdat
                 return r;
         return sd_bus_message_exit_container(m);
 }
+
+int bus_get_all(Context *ctx, const char *path, const char *iface, const BusProperty *map, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = bus_new_call(ctx, path, "org.freedesktop.DBus.Properties", "GetAll", &m);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_append(m, "s", iface);
+        if (r < 0)
+                return bus_log_create_error(r);
+        r = bus_call(ctx, m, NULL, &reply);
+        if (r != 0)
+                return r;
+        r = bus_read_properties(reply, map, userdata);
+        if (r < 0)
+                return bus_log_parse_error(r);
+        return 0;
+}

@@ -51,3 +51,7 @@ typedef struct BusProperty {
 /* Reads an a{sv} at the read position into the fields of userdata named by map
  * (terminated by an entry with name NULL). Previous values of string fields are freed. */
 int bus_read_properties(sd_bus_message *m, const BusProperty *map, void *userdata);
+
+/* Properties.GetAll of iface on path into userdata, as bus_read_properties; prints
+ * errors, returns 0 or an exit status. */
+int bus_get_all(Context *ctx, const char *path, const char *iface, const BusProperty *map, void *userdata);

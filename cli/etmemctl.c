@@ -38,6 +38,7 @@ static const Verb verbs[] = {
         { "delete",         verb_delete },
         { "command",        verb_command },
         { "features",       verb_features },
+        { "metrics",        verb_metrics },
         { "advise",         verb_advise },
         { "obj",            verb_obj },
         { "project",        verb_project },
@@ -71,6 +72,7 @@ static void help(void) {
                "  show [PROJECT]                       projects, engines, tasks\n"
                "  status [PROJECT]                     task counters and errors\n"
                "  features                             version, engine types, kernel features\n"
+               "  metrics [--format F] [--output FILE] counters for Prometheus (OpenMetrics)\n"
                "  advise --cpus N [--mem MB]           NUMA nodes for a new workload (numad -w)\n"
                "\n"
                "Configuration files:\n"

@@ -39,6 +39,7 @@ int verb_apply(Context *ctx, int argc, char **argv);
 int verb_delete(Context *ctx, int argc, char **argv);
 int verb_command(Context *ctx, int argc, char **argv);
 int verb_features(Context *ctx, int argc, char **argv);
+int verb_metrics(Context *ctx, int argc, char **argv);
 int verb_advise(Context *ctx, int argc, char **argv);
 
 /* etmem's own command groups (verbs-compat.c). */

@@ -73,6 +73,7 @@ declare -A synopsis=(
         [delete]="delete -f FILE [--format ini|json]"
         [command]="command PROJECT ENGINE CMD [-t TASK] [KEY=VALUE...]"
         [features]="features [--json]"
+        [metrics]="metrics [--format openmetrics|prometheus] [--output FILE]"
 )
 for verb in "${!synopsis[@]}"; do
         want="Usage: etmemctl ${synopsis[$verb]}"
@@ -88,7 +89,7 @@ done
 
 # every verb in the main help has a --help of its own
 for verb in create-project remove-project add-engine remove-engine add-task remove-task start \
-            stop show status apply delete command features; do
+            stop show status apply delete command features metrics; do
         run "$ETMEMCTL" --help
         grep -qE "^  $verb( |$)" <<<"$out" || fail "main --help does not list $verb"
 done
@@ -179,6 +180,11 @@ usage "etmemctl: show: unexpected argument 'b'" show a b
 usage "etmemctl: status: unknown option '--frob'" status --frob
 usage "etmemctl: show: invalid project name 'a b'" show "a b"
 usage "etmemctl: features: unexpected argument 'x'" features x
+usage "etmemctl: metrics: unexpected argument 'x'" metrics x
+usage "etmemctl: metrics: option '--output' requires an argument" metrics --output
+usage "etmemctl: metrics: --output needs a file name" metrics --output ""
+usage "etmemctl: metrics: unknown option '--json'" metrics --json
+usage "etmemctl: metrics: --format: 'text' is not one of openmetrics, prometheus" metrics --format text
 
 usage "etmemctl: apply: -f FILE is required" apply
 usage "etmemctl: apply: unexpected argument 'f.conf' (the file is given with -f FILE)" apply f.conf

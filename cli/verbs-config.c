@@ -334,7 +334,6 @@ int verb_features(Context *ctx, int argc, char **argv) {
                 { "ObjectCount",    "u",     offsetof(Features, object_count) },
                 {}
         };
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(features_done) Features f = {};
         size_t w = 0;
         bool help;
@@ -344,18 +343,9 @@ int verb_features(Context *ctx, int argc, char **argv) {
         if (r != 0 || help)
                 return r;
 
-        r = bus_new_call(ctx, ETMEM_ROOT_PATH, "org.freedesktop.DBus.Properties", "GetAll", &m);
+        r = bus_get_all(ctx, ETMEM_ROOT_PATH, ETMEM_MANAGER_IFACE, map, &f);
         if (r != 0)
                 return r;
-        r = sd_bus_message_append(m, "s", ETMEM_MANAGER_IFACE);
-        if (r < 0)
-                return bus_log_create_error(r);
-        r = bus_call(ctx, m, NULL, &reply);
-        if (r != 0)
-                return r;
-        r = bus_read_properties(reply, map, &f);
-        if (r < 0)
-                return bus_log_parse_error(r);
 
         if (ctx->json)
                 return features_print_json(&f);

@@ -9,8 +9,8 @@
 #
 #   --repeat N       run the test stages N times in a row (builds once); a round
 #                    counts as passed only if all its stages passed
-#   --suite NAME     only these suites of the plain build (default: unit bus fuzz
-#                    polkit host vm); may be given several times
+#   --suite NAME     only these suites of the plain build (default: unit bus frontend
+#                    fuzz polkit host vm); may be given several times
 #   --no-sanitizers  skip the ASan/UBSan stage
 #   --no-fuzz        skip the libFuzzer stage
 #
@@ -35,8 +35,8 @@ while [ $# -gt 0 ]; do
     --repeat=*) set -- --repeat "${1#--repeat=}" "${@:2}" ;;
     --suite)
         case "${2:-}" in
-        unit|bus|fuzz|polkit|host|vm|thirdparty) suites+=("$2") ;;
-        *) echo "tools/test.sh: --suite takes one of unit bus fuzz polkit host vm thirdparty (got '${2:-}')" >&2; exit 2 ;;
+        unit|bus|frontend|fuzz|polkit|host|vm|thirdparty) suites+=("$2") ;;
+        *) echo "tools/test.sh: --suite takes one of unit bus frontend fuzz polkit host vm thirdparty (got '${2:-}')" >&2; exit 2 ;;
         esac
         shift 2 ;;
     --no-sanitizers) sanitizers=0; shift ;;
@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     *) echo "tools/test.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(unit bus fuzz polkit host vm)
+[ ${#suites[@]} -gt 0 ] || suites=(unit bus frontend fuzz polkit host vm)
 [ "$(id -u)" = 0 ] || { echo "tools/test.sh: run as root (the host suite pages out real memory)" >&2; exit 1; }
 
 LOGS=$TOP/build-logs

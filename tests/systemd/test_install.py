@@ -156,5 +156,35 @@ class TestInstall(unittest.TestCase):
         self.assertLessEqual(exposure, MAX_EXPOSURE)
 
 
+    def test_metrics_timer(self):
+        """Issue #11: the example etmem-metrics.service + .timer are installed, pass
+        verify, and the service (it runs as root) is sandboxed to the collector's directory."""
+        unit_dir = os.path.dirname(self.unit_path())
+        svc_path = self.assertInstalled(unit_dir + '/etmem-metrics.service')
+        self.assertInstalled(unit_dir + '/etmem-metrics.timer')
+        svc = read_unit(svc_path)['Service']
+        out = '/var/lib/prometheus/node-exporter/etmem.prom'
+        self.assertEqual(svc['ExecStart'].split(), ['/usr/bin/etmemctl', '--no-ask-password', 'metrics', '--format',
+                                                    'prometheus', '--output', out])
+        self.assertEqual(svc['ReadWritePaths'], os.path.dirname(out))
+        if not shutil.which('systemd-analyze'):
+            self.skipTest('systemd-analyze is not installed')
+        d = tempfile.mkdtemp(prefix='etmem-unit-')
+        self.addCleanup(shutil.rmtree, d, True)
+        with open(svc_path) as f:
+            text = f.read().replace('ExecStart=/usr/bin/etmemctl', 'ExecStart=' + self.path('/usr/bin/etmemctl'))
+        with open(os.path.join(d, 'etmem-metrics.service'), 'w') as f:
+            f.write(text)
+        shutil.copy(self.path(unit_dir + '/etmem-metrics.timer'), d)
+        r = subprocess.run(['systemd-analyze', 'verify', 'etmem-metrics.service', 'etmem-metrics.timer'],
+                           capture_output=True, text=True, timeout=120, cwd=d)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ''), 'systemd-analyze verify found problems')
+        r = subprocess.run(['systemd-analyze', 'security', '--offline=true', '--no-pager', 'etmem-metrics.service'],
+                           capture_output=True, text=True, timeout=120, cwd=d)
+        m = re.search(r'Overall exposure level for \S+: (\d+\.\d+)', r.stdout)
+        self.assertIsNotNone(m, 'no "Overall exposure level" in:\n%s%s' % (r.stdout[-2000:], r.stderr))
+        print('etmem-metrics.service: verify clean; %s' % m.group(0))
+        self.assertLessEqual(float(m.group(1)), 2.0)
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
