@@ -26,6 +26,12 @@ and etmemd's CPU seconds per GiB of redis RSS.
 
   bench/redis_tiering.py [--keys N] [--value B] [--hot PCT] [--rounds R] [--tier S]
                          [--gets N] [--arms a,b,...] [--json FILE]
+  bench/redis_tiering.py --workload kvm --kvm-vmm PATH [--kvm-cold MIB] [--kvm-hot MIB] ...
+
+With --workload kvm the workload is tests/workload/kvm-vmm instead: a real KVM guest
+(/dev/kvm) whose guest-physical memory has a known cold part (written once) and hot part
+(read every pass, through KVM's secondary MMU); "throughput" is the guest's hot passes
+per second over --kvm-measure seconds, and the major faults are the VMM's then.
 
 Needs root, swap (run under tests/host/zram-swap.sh run, as `meson test --benchmark
 redis` does), redis-server and redis-tools, and a build tree (ETMEMD, ETMEMCTL,
@@ -208,6 +214,53 @@ class Redis:
         shutil.rmtree(self.dir, True)
 
 
+class KvmVmm:
+    """tests/workload/kvm-vmm as the workload: started (inside the cgroup, if any), ready
+    once its guest wrote all its memory; its hot passes per second are the throughput."""
+    port = None
+
+    def __init__(self, tmp, args, cgroup=None):
+        self.args = args
+        self.out = os.path.join(tempfile.mkdtemp(prefix='vmm-', dir=tmp), 'truth')
+        cmd = [args.kvm_vmm, '--cold', str(args.kvm_cold), '--hot', str(args.kvm_hot), '--period-ms', '10',
+               '--out', self.out]
+
+        def enter():
+            if cgroup:
+                write(os.path.join(cgroup.path, 'cgroup.procs'), os.getpid())
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, preexec_fn=enter)
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 120
+        while not (os.path.exists(self.out) and 'ready' in read(self.out)):
+            if self.proc.poll() is not None:
+                raise RuntimeError('kvm-vmm exited with %s (77: /dev/kvm cannot run a guest)' % self.proc.returncode)
+            if time.monotonic() > deadline:
+                raise RuntimeError('kvm-vmm not ready within 120 s')
+            time.sleep(0.1)
+
+    def load(self, keys, value_size, seed):
+        pass  # the guest wrote all of its memory before "ready"
+
+    def passes(self):
+        try:
+            return int(read(self.out + '.passes').split()[-1])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def gets(self, hot_keys, n, clients=4):
+        """The guest's hot passes per second over --kvm-measure seconds (no latency: 0)."""
+        p0, t0 = self.passes(), time.monotonic()
+        time.sleep(self.args.kvm_measure)
+        return (self.passes() - p0) / (time.monotonic() - t0), 0.0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(os.path.dirname(self.out), True)
+
+
 class Background:
     """Hot GETs in a loop while tiering runs (the workload does not pause for it)."""
 
@@ -271,7 +324,8 @@ class SlideArm(Arm):
         return cpu_seconds(self.daemon.pid) - self.cpu0
 
     def stop(self):
-        self.status = self.task().get('Status', '')
+        t = self.task()
+        self.status = t.get('Status', '') + (' / LastError: ' + t['LastError'] if t.get('LastError') else '')
         self.daemon.stop()
         os.environ.pop('ETMEM_TRACKER', None)
 
@@ -407,21 +461,25 @@ class Ctx:
 
 def run_arm(ctx, arm, rnd):
     cg = Cgroup('etmem-bench-redis') if arm.cgroup else None
-    redis = Redis(ctx.tmp, ctx.args.port, cg)
+    kvm = ctx.args.workload == 'kvm'
+    redis = KvmVmm(ctx.tmp, ctx.args, cg) if kvm else Redis(ctx.tmp, ctx.args.port, cg)
     redis.cgroup = cg
     bg = None
     try:
         log('round %d %s: loading %d keys' % (rnd, arm.name, ctx.args.keys))
         redis.load(ctx.args.keys, ctx.args.value, seed=rnd)
-        redis.gets(ctx.hot_keys, ctx.args.gets // 2)          # warm the hot set
+        if not kvm:
+            redis.gets(ctx.hot_keys, ctx.args.gets // 2)      # warm the hot set
         rss0 = status_kib(redis.pid, 'VmRSS')
         log('round %d %s: tiering for %g s while the hot set is read' % (rnd, arm.name, ctx.args.tier))
         arm.start(ctx, redis)
-        bg = Background(redis, ctx.hot_keys)
+        bg = None if kvm else Background(redis, ctx.hot_keys)   # the guest reads its hot part all along
         time.sleep(ctx.args.tier)
-        bg.stop()
+        if bg:
+            bg.stop()
         bg = None
-        log('round %d %s: measuring %d hot GETs' % (rnd, arm.name, ctx.args.gets))
+        log('round %d %s: measuring %s' % (rnd, arm.name, '%g s of guest passes' % ctx.args.kvm_measure if kvm
+                                            else '%d hot GETs' % ctx.args.gets))
         f0 = majflt(redis.pid)
         rps, p99 = redis.gets(ctx.hot_keys, ctx.args.gets)
         faults = majflt(redis.pid) - f0
@@ -460,11 +518,19 @@ def main():
     ap.add_argument('--port', type=int, default=6390)
     ap.add_argument('--arms', default='', help='comma-separated; default: every arm this machine can run')
     ap.add_argument('--json', default='')
+    ap.add_argument('--workload', choices=('redis', 'kvm'), default='redis')
+    ap.add_argument('--kvm-vmm', default=os.environ.get('KVM_VMM', ''), help='tests/workload/kvm-vmm binary')
+    ap.add_argument('--kvm-cold', type=int, default=448, help='MiB of cold guest memory')
+    ap.add_argument('--kvm-hot', type=int, default=64, help='MiB of hot guest memory')
+    ap.add_argument('--kvm-measure', type=float, default=10.0, help='seconds of guest passes measured')
     args = ap.parse_args()
     if os.geteuid() != 0:
         print('redis-bench: needs root', file=sys.stderr)
         return 77
-    for exe in ('redis-server', 'redis-cli', 'redis-benchmark'):
+    if args.workload == 'kvm' and not os.access(args.kvm_vmm or '/nonexistent', os.X_OK):
+        print('redis-bench: --kvm-vmm (or KVM_VMM) must name the kvm-vmm binary', file=sys.stderr)
+        return 1
+    for exe in ('redis-server', 'redis-cli', 'redis-benchmark') if args.workload == 'redis' else ():
         if not shutil.which(exe):
             print('redis-bench: %s is missing (apt-get install redis-server redis-tools)' % exe, file=sys.stderr)
             return 1
@@ -494,10 +560,10 @@ def main():
             order = arms[rnd % len(arms):] + arms[:rnd % len(arms)]   # rotated: no arm always first
             for arm in order:
                 r = run_arm(ctx, arm, rnd)
-                log('round %d %-18s rss %6.1f MiB (was %6.1f) swap %6.1f MiB  %8.0f GET/s  p99 %.2f ms  '
+                log('round %d %-18s rss %6.1f MiB (was %6.1f) swap %6.1f MiB  %8.0f ops/s  p99 %.2f ms  '
                     'hot majflt %5d  cpu %.2f s %s' % (rnd, r['arm'], r['rss_kib'] / 1024, r['rss_before_kib'] / 1024,
                                                        r['swap_kib'] / 1024, r['rps'], r['p99_ms'], r['hot_majflt'],
-                                                       r['daemon_cpu_s'], r['status'][:100]))
+                                                       r['daemon_cpu_s'], r['status'][:300]))
                 rows.append(r)
     finally:
         if ctx.bus:
@@ -520,10 +586,14 @@ def main():
                       'cpu_s_per_gib': statistics.median(cpu), 'rounds': len(mine)})
     machine = '%s, kernel %s, %d CPUs, cgroup v%d' % (os.uname().nodename, os.uname().release, os.cpu_count(),
                                                       cgroup_mode())
-    print('redis %d keys x %d B, %g %% hot (%d keys), %d GETs measured after %g s of tiering; loop=%d interval=%d '
-          'sleep=%d T=%d; %d rounds interleaved; %s'
-          % (args.keys, args.value, args.hot, ctx.hot_keys, args.gets, args.tier, args.loop, args.interval,
-             args.sleep, args.T, args.rounds, machine))
+    if args.workload == 'kvm':
+        what = ('kvm-vmm: a KVM guest with %d MiB cold and %d MiB hot guest memory, %g s of hot passes measured '
+                'after %g s of tiering' % (args.kvm_cold, args.kvm_hot, args.kvm_measure, args.tier))
+    else:
+        what = ('redis %d keys x %d B, %g %% hot (%d keys), %d GETs measured after %g s of tiering'
+                % (args.keys, args.value, args.hot, ctx.hot_keys, args.gets, args.tier))
+    print('%s; loop=%d interval=%d sleep=%d T=%d; %d rounds interleaved; %s'
+          % (what, args.loop, args.interval, args.sleep, args.T, args.rounds, machine))
     print('| arm | RSS saved | throughput | p99 latency | hot-set major faults | daemon CPU s/GiB |')
     print('|---|---|---|---|---|---|')
     for t in table:
