@@ -6,7 +6,7 @@
 # usr/src/linux-headers-KREL).
 #
 #   ETMEM_VM_CACHE    cache directory            (default /var/cache/etmem-vm)
-#   ETMEM_VM_KERNEL   Debian kernel series       (default 6.12: DAMON vaddr, zram, 9p)
+#   ETMEM_VM_KERNEL   Debian kernel series       (default 6.12: DAMON vaddr, zram, 9p; 6.1: Debian 12's own)
 #   ETMEM_VM_REFRESH  1: look for a newer package even when one is cached
 #
 # Installs what the suite needs on the host when missing (root only): qemu-system-x86,
@@ -49,13 +49,16 @@ cached_release() {
 }
 
 # linux-image-6.12-amd64 depends on linux-image-6.12.N+debXX-amd64: its release is ours.
+# Debian 12's own 6.1 has no series package: linux-image-amd64 names it.
 resolve_release() {
-    local dep
-    dep=$(apt-cache depends "linux-image-$SERIES-amd64" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+    local dep meta="linux-image-$SERIES-amd64"
+    [ "$SERIES" = 6.1 ] && meta=linux-image-amd64
+    dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
     if [ -z "$dep" ]; then
         apt-get update -qq >/dev/null 2>&1 || true
-        dep=$(apt-cache depends "linux-image-$SERIES-amd64" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+        dep=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
     fi
+    case "$dep" in "linux-image-$SERIES."*) ;; *) dep= ;; esac
     [ -n "$dep" ] || die "apt knows no linux-image-$SERIES-amd64 (bookworm-security has 6.12; check /etc/apt/sources.list*)"
     echo "${dep#linux-image-}"
 }
@@ -65,6 +68,7 @@ fetch() {
     pkgs=("linux-image-$krel-unsigned" "linux-headers-$krel")
     # the headers' own dependencies name the -common headers and the kbuild tools
     deps=$(apt-cache depends "linux-headers-$krel" | awk '/Depends: linux-(headers-.*-common|kbuild-)/ { print $2 }')
+    # 6.1's headers name the compiler package too; the host's gcc-12 builds the module
     [ -n "$deps" ] || die "cannot find the -common headers / kbuild of linux-headers-$krel"
     pkgs+=($deps)
     log "downloading ${pkgs[*]}"
