@@ -94,6 +94,9 @@ static int slide_fill_task(void *eng, const struct etmem_project_info *project, 
                 free(t);
                 return r;
         }
+        if (t->conf.warning[0])
+                ((SlideEngine *) eng)->host->log(ETMEM_LOG_WARNING, "project %s, task %s: %s", project->name,
+                                                 task->name, t->conf.warning);
         slide_targets_init(&t->targets);
         conf->max_threads = t->conf.max_threads;
         *ret = t;
@@ -114,6 +117,8 @@ static int slide_check_start(void *eng, void *task, struct etmem_error *err) {
         SlideTask *t = &((SlideTaskRt *) task)->conf;
         char why[256];
 
+        if (t->pmu_key)
+                return plugin_pmu_not_supported(err, t->pmu_key);
         if (!mem_usable(e->host))
                 return plugin_fail(err, NULL, -EOPNOTSUPP,
                                    "this etmemd offers no memory services to engines (host->mem missing or too old)");

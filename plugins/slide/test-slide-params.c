@@ -56,9 +56,35 @@ int main(void) {
         expect_error(PARSE(&t, &err, 2, "T=-1"), &err, "T", "not a whole number");
         expect_error(PARSE(&t, &err, 2, "T=1x"), &err, "T", "not a whole number");
         expect_error(PARSE(&t, &err, 2, "max_threads=1"), &err, "T", "missing required key 'T'");
-        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=0"), &err, "max_threads", "1..5");
-        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=6"), &err, "max_threads", "out of range 1..5");
-        expect_error(PARSE(&t, &err, 8, "T=1", "max_threads=18"), &err, "max_threads", "1..17");
+        /* max_threads is clamped into 1..2*CPUs+1 with a warning, as upstream (its test config has 10) */
+        r = PARSE(&t, &err, 2, "T=1", "max_threads=5");
+        CHECK(r == 0 && t.max_threads == 5 && t.warning[0] == 0, "max_threads=5 on 2 CPUs: %u '%s'", t.max_threads,
+              t.warning);
+        r = PARSE(&t, &err, 2, "T=1", "max_threads=10");
+        CHECK(r == 0 && t.max_threads == 5, "max_threads=10 on 2 CPUs: r=%d, %u (want 5)", r, t.max_threads);
+        CHECK(strcmp(t.warning, "max_threads=10 is outside 1..5 (2 * CPUs + 1); using 5, as upstream etmem does") == 0,
+              "warning '%s'", t.warning);
+        r = PARSE(&t, &err, 8, "T=1", "max_threads=18");
+        CHECK(r == 0 && t.max_threads == 17 && strstr(t.warning, "using 17"), "18 on 8 CPUs: %u '%s'", t.max_threads,
+              t.warning);
+        r = PARSE(&t, &err, 2, "T=1", "max_threads=0");
+        CHECK(r == 0 && t.max_threads == 1 && strstr(t.warning, "max_threads=0 is outside 1..5 (2 * CPUs + 1); using 1,"),
+              "0: %u '%s'", t.max_threads, t.warning);
+        r = PARSE(&t, &err, 2, "T=1", "max_threads=-3");
+        CHECK(r == 0 && t.max_threads == 1 && strstr(t.warning, "max_threads=-3"), "-3: %u '%s'", t.max_threads,
+              t.warning);
+        r = PARSE(&t, &err, 2, "T=1", "max_threads=99999999999999999999999");
+        CHECK(r == 0 && t.max_threads == 5, "huge: %u '%s'", t.max_threads, t.warning);
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=2x"), &err, "max_threads", "not a whole number");
+        expect_error(PARSE(&t, &err, 2, "T=1", "max_threads=-"), &err, "max_threads", "not a whole number");
+
+        /* PMU-only keys (upstream's libpfm4 build): taken as whole numbers, refused at Start */
+        r = PARSE(&t, &err, 2, "T=1", "sample_period=5000", "vma_updata_rate=3", "cpu_set_size=16");
+        CHECK(r == 0 && t.pmu_key && strcmp(t.pmu_key, "sample_period") == 0, "PMU keys: r=%d %s", r, err.message);
+        r = PARSE(&t, &err, 2, "T=1");
+        CHECK(r == 0 && t.pmu_key == NULL, "no PMU key");
+        expect_error(PARSE(&t, &err, 2, "T=1", "cpu_set_size=x"), &err, "cpu_set_size", "not a whole number");
+        expect_error(PARSE(&t, &err, 2, "T=1", "cooling_interval=1"), &err, "cooling_interval", "unknown key");
         expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=10m"), &err, "swap_threshold", "only the g/G unit");
         expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=10"), &err, "swap_threshold", "10g");
         expect_error(PARSE(&t, &err, 2, "T=1", "swap_threshold=g"), &err, "swap_threshold", "10g");
