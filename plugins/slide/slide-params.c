@@ -32,6 +32,10 @@ int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
         return 0;
 }
 
+bool slide_swap_share_allows(uint64_t rss, uint64_t swap, unsigned sysmem_threshold) {
+        return (rss + swap) / 100 * sysmem_threshold > swap;
+}
+
 int slide_parse_max_threads(const char *value, unsigned threads_max, unsigned *ret, char *warning, size_t size) {
         unsigned long long v = 0;
         bool negative = value[0] == '-';

@@ -35,5 +35,9 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
 /* max_threads as upstream: a whole number (a leading '-' allowed) clamped into 1..threads_max;
  * when clamped, warning says so.  -EINVAL for anything else. */
 int slide_parse_max_threads(const char *value, unsigned threads_max, unsigned *ret, char *warning, size_t size);
+/* Upstream's rule for a task with sysmem_threshold but no swap_threshold (etmemd_slide.c,
+ * check_pid_should_swap): page out only while VmSwap < (VmRSS + VmSwap) / 100 * sysmem_threshold,
+ * i.e. until that share of the process is in swap.  True when the page-out may go on. */
+bool slide_swap_share_allows(uint64_t rss, uint64_t swap, unsigned sysmem_threshold);
 /* "10g" / "10G" -> bytes (only g/G, as etmem). */
 int slide_parse_swap_threshold(const char *s, uint64_t *ret);

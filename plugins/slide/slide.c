@@ -6,7 +6,9 @@
  *
  * Gates before a page-out, in etmem's order (docs/engines.md):
  *   sysmem_threshold   page out only while MemFree is below this % of MemTotal
- *   swap_threshold     page out only a process whose RSS is at least this
+ *   swap_threshold     page out only a process whose RSS is at least this; without it,
+ *                      sysmem_threshold also stops once VmSwap reaches that % of
+ *                      VmRSS + VmSwap (upstream's rule)
  *   swapcache_*_wmark  while SwapCached >= high % of MemTotal, page-out pauses until it
  *                      drops below low % (mainline has no user-space swap-cache
  *                      reclaim, so we stop adding to it instead of draining it)
@@ -417,7 +419,7 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
                         goto out;
                 }
         }
-        if (t->swap_threshold > 0) {
+        if (t->swap_threshold > 0 || t->sysmem_threshold >= 0) {
                 struct etmem_procmem pm;
                 r = mem->procmem(target, &pm);
                 if (r == -ESRCH) {
@@ -426,7 +428,16 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
                 }
                 if (r < 0)
                         goto out;
-                if (pm.rss < t->swap_threshold) {
+                if (t->swap_threshold == 0 &&
+                    !slide_swap_share_allows(pm.rss, pm.swap, (unsigned) t->sysmem_threshold)) {
+                        /* sysmem_threshold without swap_threshold: upstream's swap share rule */
+                        format_bytes(pm.swap, a, sizeof a);
+                        format_bytes(pm.rss + pm.swap, b, sizeof b);
+                        host->set_status(run, "skipped: pid %d VmSwap %s >= sysmem_threshold %d%% of VmRSS+VmSwap %s%s",
+                                         (int) target->pid, a, t->sysmem_threshold, b, fbt);
+                        goto out;
+                }
+                if (t->swap_threshold > 0 && pm.rss < t->swap_threshold) {
                         format_bytes(pm.rss, a, sizeof a);
                         format_bytes(t->swap_threshold, b, sizeof b);
                         host->set_status(run, "skipped: pid %d RSS %s < swap_threshold %s%s", (int) target->pid, a,

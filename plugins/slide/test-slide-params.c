@@ -109,6 +109,18 @@ int main(void) {
         expect_error(PARSE(&t, &err, 2, "T=1", "max_refault_pct=5%"), &err, "max_refault_pct", "0..100");
         expect_error(PARSE(&t, &err, 2, "T=1", "hot_threshold=3"), &err, "hot_threshold", "refault_hold");
 
+        /* sysmem_threshold without swap_threshold: page out while VmSwap < (VmRSS + VmSwap) * pct / 100 */
+        CHECK(slide_swap_share_allows(1000, 0, 50), "nothing in swap yet: go on");
+        CHECK(slide_swap_share_allows(600, 300, 40), "300 of 900 in swap at 40%%: 360 > 300, go on");
+        /* as upstream, (VmRSS + VmSwap) / 100 first: 959 / 100 * 40 = 360 */
+        CHECK(slide_swap_share_allows(600, 359, 40), "359 of 959 at 40%%: 360 > 359, go on");
+        CHECK(!slide_swap_share_allows(600, 399, 40), "399 of 999 at 40%%: 360 > 399 is false, stop");
+        CHECK(!slide_swap_share_allows(600, 400, 40), "400 of 1000 in swap at 40%%: stop");
+        CHECK(!slide_swap_share_allows(500, 600, 50), "600 of 1100 in swap at 50%%: stop");
+        CHECK(slide_swap_share_allows(500, 500, 51), "500 of 1000 at 51%%: 510 > 500, go on");
+        CHECK(!slide_swap_share_allows(1000, 0, 0), "sysmem_threshold 0: never");
+        CHECK(!slide_swap_share_allows(0, 0, 100), "empty process: nothing to page out");
+
         CHECK(slide_parse_swap_threshold("0g", &b) == 0 && b == 0, "0g");
         CHECK(slide_parse_swap_threshold("1048576G", &b) == 0 && b == 1048576ULL << 30, "max");
         CHECK(slide_parse_swap_threshold("1048577G", &b) < 0, "over max");
