@@ -74,6 +74,12 @@ CSLIDE_SET = ['master/test/conf/conf_cslide/proj.config', 'master/test/conf/conf
               'master/test/conf/conf_cslide/task.config']
 
 
+# installed in /usr/share/etmem/examples by meson.build: the shipped files that load anywhere as they are
+# (pmu_conf.yaml loads too but can never start; cslide needs nodes 0-3, thirdparty a library, damon the engine)
+EXAMPLES = ['master/conf/slide_conf.yaml', 'master/conf/psi_conf.yaml']
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def objects_of(path):
     """The object paths an INI file names, parents first."""
     out = []
@@ -127,6 +133,20 @@ class TestUpstreamConfigs(EtmemTestCase):
         readme = read(up('README.md'))
         for rel in held:
             self.assertIn(rel, readme, 'README.md names where %s came from' % rel)
+
+    def test_installed_examples_load(self):
+        """meson.build installs exactly EXAMPLES, and each of them loads here as it is."""
+        build = read(os.path.join(SOURCE_ROOT, 'meson.build'))
+        m = re.search(r"install_data\(((?:'[^']*',\s*)+)install_dir : datadir / 'etmem' / 'examples'\)", build)
+        self.assertIsNotNone(m, "meson.build has no install_data(... install_dir : datadir / 'etmem' / 'examples')")
+        installed = sorted(re.findall(r"'tests/bus/data/upstream/([^']+)'", m.group(1)))
+        self.assertEqual(installed, sorted(EXAMPLES))
+        for rel in EXAMPLES:
+            self.assertIsNone(expected_refusal(rel), rel)
+            r = self.etmem('obj', 'add', '-f', up(rel))
+            self.assertEqual(r.returncode, 0, 'example %s: %s' % (rel, r.stderr))
+            self.assertEqual(self.etmem('obj', 'del', '-f', up(rel)).returncode, 0)
+        self.assertEqual(self.snapshot(), {})
 
     def test_whole_files(self):
         for rel in WHOLE_FILES:
