@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugin-util.h"
@@ -30,6 +31,39 @@ int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
                 return -ERANGE;
         *ret = (uint64_t) gib << 30;
         return 0;
+}
+
+uint64_t slide_dram_percent_need(uint64_t rss, uint64_t swap, unsigned pct) {
+        uint64_t keep = (rss + swap) / 100 * pct;
+
+        return rss > keep ? rss - keep : 0;
+}
+
+static int by_coldness(const void *a, const void *b) {
+        const FeedbackCandidate *x = a, *y = b;
+
+        if (x->accesses != y->accesses)
+                return x->accesses < y->accesses ? -1 : 1;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int by_start(const void *a, const void *b) {
+        const FeedbackCandidate *x = a, *y = b;
+
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t slide_dram_percent_pick(FeedbackCandidate *c, size_t n, uint64_t need) {
+        uint64_t taken = 0;
+        size_t k = 0;
+
+        if (n == 0)
+                return 0;
+        qsort(c, n, sizeof *c, by_coldness);
+        while (k < n && taken < need)
+                taken += c[k++].resident;
+        qsort(c, k, sizeof *c, by_start);
+        return k;
 }
 
 bool slide_swap_share_allows(uint64_t rss, uint64_t swap, unsigned sysmem_threshold) {
@@ -98,6 +132,11 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
                                                    "'%s' is not a whole number (valid: 1..%u, 2 * %u CPUs + 1; "
                                                    "other numbers are clamped)",
                                                    p->value, threads_max, ncpus);
+                } else if (strcmp(p->key, "dram_percent") == 0) {
+                        r = plugin_param_uint(p, 1, 100, &v, err);
+                        if (r < 0)
+                                return r;
+                        t->dram_percent = (unsigned) v;
                 } else if (plugin_pmu_key(p->key, 3)) {
                         r = plugin_param_uint(p, 0, INT_MAX, &v, err);
                         if (r < 0)
@@ -129,7 +168,7 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
                         t->max_refault_pct = (unsigned) v;
                 } else
                         return plugin_unknown_key(p, "task",
-                                                  "T, max_threads, swap_threshold, swap_flag, refault_hold, max_refault_pct; "
+                                                  "T, max_threads, swap_threshold, swap_flag, refault_hold, max_refault_pct, dram_percent; "
                                                   "PMU-only: sample_period, vma_updata_rate, cpu_set_size",
                                                   err);
         }

@@ -15,6 +15,7 @@ typedef struct SlideTask {
         unsigned T;               /* cold = accessed in fewer than T of the rounds; 0..loop*3 */
         unsigned loop;            /* the project's rounds per cycle */
         unsigned max_threads;     /* 1..2*ncpus+1; other values are clamped, as upstream */
+        unsigned dram_percent;    /* (0,100]: keep this % of VmRSS + VmSwap in RAM, coldest out first; 0 = unset */
         char warning[160];        /* why max_threads was clamped, for the log; "" if it was not */
         const char *pmu_key;      /* the first PMU-only key given (Start refuses it), or NULL */
         uint64_t swap_threshold;  /* bytes; 0 = not set: no RSS floor */
@@ -39,5 +40,12 @@ int slide_parse_max_threads(const char *value, unsigned threads_max, unsigned *r
  * check_pid_should_swap): page out only while VmSwap < (VmRSS + VmSwap) / 100 * sysmem_threshold,
  * i.e. until that share of the process is in swap.  True when the page-out may go on. */
 bool slide_swap_share_allows(uint64_t rss, uint64_t swap, unsigned sysmem_threshold);
+/* dram_percent (upstream etmemd_migrate.c, check_should_migrate): the bytes to page out so that
+ * (VmRSS + VmSwap) / 100 * pct stays in RAM; 0 when RSS is already at or below that. */
+uint64_t slide_dram_percent_need(uint64_t rss, uint64_t swap, unsigned pct);
+/* Orders the cold candidates coldest first (fewest accesses, then address) and keeps the first
+ * ones until `need` bytes are reached (the one that reaches it included, as upstream counts
+ * pages); returns how many are kept, again sorted by start. */
+size_t slide_dram_percent_pick(FeedbackCandidate *c, size_t n, uint64_t need);
 /* "10g" / "10G" -> bytes (only g/G, as etmem). */
 int slide_parse_swap_threshold(const char *s, uint64_t *ret);

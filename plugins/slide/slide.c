@@ -9,6 +9,7 @@
  *   swap_threshold     page out only a process whose RSS is at least this; without it,
  *                      sysmem_threshold also stops once VmSwap reaches that % of
  *                      VmRSS + VmSwap (upstream's rule)
+ *   dram_percent       page out, coldest first, only down to this % of VmRSS + VmSwap
  *   swapcache_*_wmark  while SwapCached >= high % of MemTotal, page-out pauses until it
  *                      drops below low % (mainline has no user-space swap-cache
  *                      reclaim, so we stop adding to it instead of draining it)
@@ -401,6 +402,27 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
         }
         if (r < 0)
                 goto out;
+        if (t->dram_percent > 0) {
+                /* upstream's dram_percent: page out, coldest first, only what keeps RAM above
+                 * that share of VmRSS + VmSwap */
+                struct etmem_procmem pm;
+                r = mem->procmem(target, &pm);
+                if (r == -ESRCH) {
+                        r = 0;
+                        goto out;
+                }
+                if (r < 0)
+                        goto out;
+                uint64_t need = slide_dram_percent_need(pm.rss, pm.swap, t->dram_percent);
+                if (need == 0) {
+                        format_bytes(pm.rss, a, sizeof a);
+                        format_bytes(pm.rss + pm.swap, b, sizeof b);
+                        host->set_status(run, "skipped: pid %d VmRSS %s is within dram_percent %u%% of VmRSS+VmSwap %s",
+                                         (int) target->pid, a, t->dram_percent, b);
+                        goto out;
+                }
+                n_cold = slide_dram_percent_pick(cold, n_cold, need);
+        }
         r = feedback_select(fb, cold, n_cold, &sel, &n_sel, &fsel);
         if (r < 0)
                 goto out;

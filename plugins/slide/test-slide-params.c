@@ -121,6 +121,37 @@ int main(void) {
         CHECK(!slide_swap_share_allows(1000, 0, 0), "sysmem_threshold 0: never");
         CHECK(!slide_swap_share_allows(0, 0, 100), "empty process: nothing to page out");
 
+        /* dram_percent: (0,100], keep that share of VmRSS + VmSwap in RAM, coldest out first */
+        r = PARSE(&t, &err, 2, "T=1", "dram_percent=100");
+        CHECK(r == 0 && t.dram_percent == 100, "dram_percent=100: r=%d %s", r, err.message);
+        r = PARSE(&t, &err, 2, "T=1");
+        CHECK(r == 0 && t.dram_percent == 0, "dram_percent unset");
+        expect_error(PARSE(&t, &err, 2, "T=1", "dram_percent=0"), &err, "dram_percent", "out of range 1..100");
+        expect_error(PARSE(&t, &err, 2, "T=1", "dram_percent=101"), &err, "dram_percent", "out of range 1..100");
+        CHECK(slide_dram_percent_need(1000, 0, 60) == 400, "1000 RSS at 60%%: %llu",
+              (unsigned long long) slide_dram_percent_need(1000, 0, 60));
+        CHECK(slide_dram_percent_need(600, 400, 60) == 0, "600 of 1000 in RAM at 60%%: nothing");
+        CHECK(slide_dram_percent_need(500, 500, 60) == 0, "below the share: nothing");
+        CHECK(slide_dram_percent_need(1000, 0, 100) == 0, "100%%: nothing");
+        {
+                FeedbackCandidate c[] = {
+                        { 0x1000, 0x2000, 100, 2 }, { 0x3000, 0x4000, 100, 0 },
+                        { 0x5000, 0x6000, 100, 1 }, { 0x7000, 0x8000, 100, 0 },
+                };
+                size_t k = slide_dram_percent_pick(c, 4, 150);
+                CHECK(k == 2 && c[0].start == 0x3000 && c[1].start == 0x7000,
+                      "150 bytes: the two never-accessed ranges, by address (k=%zu, %llx %llx)", k,
+                      (unsigned long long) c[0].start, (unsigned long long) c[1].start);
+                FeedbackCandidate d[] = {
+                        { 0x1000, 0x2000, 100, 2 }, { 0x3000, 0x4000, 100, 0 },
+                        { 0x5000, 0x6000, 100, 1 }, { 0x7000, 0x8000, 100, 0 },
+                };
+                k = slide_dram_percent_pick(d, 4, 201);
+                CHECK(k == 3 && d[0].start == 0x3000 && d[1].start == 0x5000 && d[2].start == 0x7000,
+                      "201 bytes: then the range read once (k=%zu)", k);
+                CHECK(slide_dram_percent_pick(d, 4, 0) == 0, "need 0: nothing");
+        }
+
         CHECK(slide_parse_swap_threshold("0g", &b) == 0 && b == 0, "0g");
         CHECK(slide_parse_swap_threshold("1048576G", &b) == 0 && b == 1048576ULL << 30, "max");
         CHECK(slide_parse_swap_threshold("1048577G", &b) < 0, "over max");
