@@ -34,7 +34,9 @@ int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
 }
 
 uint64_t slide_dram_percent_need(uint64_t rss, uint64_t swap, unsigned pct) {
-        uint64_t keep = (rss + swap) / 100 * pct;
+        /* the exact floor of (rss + swap) * pct / 100 without overflow: upstream's (rss + swap) / 100 * pct
+         * leaves up to 99 units short, so dram_percent=100 would still page something out */
+        uint64_t keep = (rss + swap) / 100 * pct + (rss + swap) % 100 * pct / 100;
 
         return rss > keep ? rss - keep : 0;
 }

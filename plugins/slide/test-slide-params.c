@@ -133,6 +133,10 @@ int main(void) {
         CHECK(slide_dram_percent_need(600, 400, 60) == 0, "600 of 1000 in RAM at 60%%: nothing");
         CHECK(slide_dram_percent_need(500, 500, 60) == 0, "below the share: nothing");
         CHECK(slide_dram_percent_need(1000, 0, 100) == 0, "100%%: nothing");
+        CHECK(slide_dram_percent_need(338219008 + 99, 0, 100) == 0, "100%% of an RSS that is not a multiple of 100: "
+              "nothing (%llu)", (unsigned long long) slide_dram_percent_need(338219008 + 99, 0, 100));
+        CHECK(slide_dram_percent_need(1099, 0, 50) == 550, "1099 at 50%%: keep 549, page out 550 (%llu)",
+              (unsigned long long) slide_dram_percent_need(1099, 0, 50));
         {
                 FeedbackCandidate c[] = {
                         { 0x1000, 0x2000, 100, 2 }, { 0x3000, 0x4000, 100, 0 },
