@@ -44,7 +44,7 @@ int log_oom(void);
  * with ':'). */
 int getopt_usage_error(const char *verb, int c, char **argv);
 
-/* "--loop: 'x' is not a number (1..10)" / "--loop: 11 is out of range 1..10". */
+/* "--loop: 'x' is not a number (1..120)" / "--loop: 121 is out of range 1..120". */
 int parse_number_arg(const char *verb, const char *what, const char *s,
                      uint32_t min, uint32_t max, uint32_t *ret);
 

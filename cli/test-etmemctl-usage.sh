@@ -123,10 +123,10 @@ usage "etmemctl: help: unknown verb 'nope'" help nope
 # --- modern verbs -----------------------------------------------------------------------
 usage "etmemctl: create-project: missing argument; usage: etmemctl create-project NAME" create-project
 usage "etmemctl: create-project: unexpected argument 'q'" create-project p q
-usage "etmemctl: create-project: --loop: 'x' is not a number (1..10)" create-project p --loop x
-usage "etmemctl: create-project: --loop: 11 is out of range 1..10" create-project p --loop 11
-usage "etmemctl: create-project: --loop: 0 is out of range 1..10" create-project p --loop 0
-usage "etmemctl: create-project: --loop: '-1' is not a number (1..10)" create-project p --loop -1
+usage "etmemctl: create-project: --loop: 'x' is not a number (1..120)" create-project p --loop x
+usage "etmemctl: create-project: --loop: 121 is out of range 1..120" create-project p --loop 121
+usage "etmemctl: create-project: --loop: 0 is out of range 1..120" create-project p --loop 0
+usage "etmemctl: create-project: --loop: '-1' is not a number (1..120)" create-project p --loop -1
 usage "etmemctl: create-project: --interval: 1201 is out of range 1..1200" create-project p --interval 1201
 usage "etmemctl: create-project: --sleep: '' is not a number (1..1200)" create-project p --sleep ""
 usage "etmemctl: create-project: --sysmem-threshold: 101 is out of range 0..100" create-project p --sysmem-threshold 101
@@ -139,7 +139,7 @@ usage "etmemctl: create-project: unknown option '--frob'" create-project p --fro
 usage "etmemctl: create-project: invalid project name 'a b': names are 1..64 characters of [A-Za-z0-9_.-]" create-project "a b"
 usage "etmemctl: create-project: invalid project name '.x'" create-project .x
 usage "etmemctl: create-project: invalid project name '$(printf 'a%.0s' {1..65})'" create-project "$(printf 'a%.0s' {1..65})"
-usage "Try 'etmemctl create-project --help' for more information." create-project p --loop 11
+usage "Try 'etmemctl create-project --help' for more information." create-project p --loop 121
 
 usage "etmemctl: remove-project: missing argument; usage: etmemctl remove-project NAME" remove-project
 usage "etmemctl: remove-project: unexpected argument 'b'" remove-project a b

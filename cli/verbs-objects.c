@@ -16,7 +16,7 @@ static void help_create_project(void) {
                "Create a stopped project and print its object path.\n"
                "\n"
                "Options:\n"
-               "      --loop N                  scans per cycle, 1..10 (default 1)\n"
+               "      --loop N                  scans per cycle, 1..120 (default 1)\n"
                "      --interval N              seconds between scans, 1..1200 (default 1)\n"
                "      --sleep N                 seconds between cycles, 1..1200 (default 1)\n"
                "      --sysmem-threshold N      page out only while free memory is below N%%,\n"
@@ -54,7 +54,7 @@ int verb_create_project(Context *ctx, int argc, char **argv) {
                         help_create_project();
                         return 0;
                 case ARG_LOOP:
-                        r = parse_number_arg(verb, "--loop", optarg, 1, 10, &loop);
+                        r = parse_number_arg(verb, "--loop", optarg, 1, 120, &loop);
                         break;
                 case ARG_INTERVAL:
                         r = parse_number_arg(verb, "--interval", optarg, 1, 1200, &interval);

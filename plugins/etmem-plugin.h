@@ -62,7 +62,7 @@ struct etmem_error {
 
 struct etmem_project_info {
         const char *name;
-        unsigned loop;      /* scans per cycle, 1..10 */
+        unsigned loop;      /* scans per cycle, 1..120 */
         unsigned interval;  /* seconds between scans, 1..1200 */
         unsigned sleep;     /* seconds between cycles, 1..1200 */
         int sysmem_threshold;      /* 0..100, -1 = unset */

@@ -72,6 +72,26 @@ static inline int plugin_unknown_key(const struct etmem_param *p, const char *se
         return plugin_fail(err, p->key, -EINVAL, "unknown key '%s' in [%s] (valid: %s)", p->key, section, valid);
 }
 
+/* Keys that only upstream etmem's PMU build (libpfm4, -DENABLE_PMU) knows: slide tasks take the
+ * first three, cslide engines all four.  Accepted when given as whole numbers, so upstream's
+ * shipped files load; Start then refuses the task with plugin_pmu_not_supported(). */
+static inline const char *plugin_pmu_key(const char *key, size_t n_keys) {
+        static const char *const keys[] = { "sample_period", "vma_updata_rate", "cpu_set_size", "cooling_interval" };
+
+        for (size_t i = 0; i < n_keys && i < sizeof keys / sizeof keys[0]; i++)
+                if (strcmp(key, keys[i]) == 0)
+                        return keys[i];
+        return NULL;
+}
+
+static inline int plugin_pmu_not_supported(struct etmem_error *err, const char *key) {
+        return plugin_fail(err, key, -EOPNOTSUPP,
+                           "'%s' selects upstream etmem's PMU sampling (its libpfm4 build), which this etmemd does "
+                           "not have; remove the PMU keys (sample_period, vma_updata_rate, cpu_set_size, "
+                           "cooling_interval) to scan with this machine's access tracker",
+                           key);
+}
+
 /* Finds a required key that was not given. */
 static inline const char *plugin_missing(const bool *seen, const char *const *keys, size_t n) {
         for (size_t i = 0; i < n; i++)

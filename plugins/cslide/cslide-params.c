@@ -90,12 +90,24 @@ int cslide_parse_engine(const struct etmem_params *params, const char *dir, Csli
                 const struct etmem_param *p = &params->v[i];
                 size_t k;
 
+                if (plugin_pmu_key(p->key, 4)) {
+                        unsigned long long v;
+                        r = plugin_param_uint(p, 0, INT_MAX, &v, err);
+                        if (r < 0)
+                                return r;
+                        if (!e->pmu_key)
+                                e->pmu_key = plugin_pmu_key(p->key, 4);
+                        continue;
+                }
                 for (k = 0; k < 4; k++)
                         if (strcmp(p->key, keys[k]) == 0)
                                 break;
                 if (k == 4)
                         return plugin_unknown_key(p, "engine",
-                                                  "node_pair, hot_threshold, node_mig_quota, node_hot_reserve", err);
+                                                  "node_pair, hot_threshold, node_mig_quota, node_hot_reserve; "
+                                                  "PMU-only: sample_period, vma_updata_rate, cpu_set_size, "
+                                                  "cooling_interval",
+                                                  err);
                 seen[k] = true;
                 switch (k) {
                 case 0:

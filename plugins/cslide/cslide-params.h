@@ -20,6 +20,7 @@ typedef struct CslideEngine {
         unsigned long long hot_threshold;
         unsigned long long node_mig_quota;   /* MB per cycle and direction */
         unsigned long long node_hot_reserve; /* MB */
+        const char *pmu_key; /* the first PMU-only key given (Start refuses it), or NULL */
 } CslideEngine;
 
 typedef struct CslideTask {

@@ -127,6 +127,8 @@ static void cslide_clear_task(void *task) {
 static int cslide_check_start(void *eng, void *task, struct etmem_error *err) {
         CslideEngineRt *e = eng;
 
+        if (e->conf.pmu_key)
+                return plugin_pmu_not_supported(err, e->conf.pmu_key);
         if (!mem_usable(e->host))
                 return plugin_fail(err, NULL, -EOPNOTSUPP,
                                    "this etmemd offers no NUMA migration services to engines (host->mem too old)");

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plugin-util.h"
@@ -27,6 +30,66 @@ int slide_parse_swap_threshold(const char *s, uint64_t *ret) {
         if (plugin_parse_ull(num, 0, SLIDE_SWAP_THRESHOLD_MAX_GIB, &gib) < 0)
                 return -ERANGE;
         *ret = (uint64_t) gib << 30;
+        return 0;
+}
+
+uint64_t slide_dram_percent_need(uint64_t rss, uint64_t swap, unsigned pct) {
+        /* the exact floor of (rss + swap) * pct / 100 without overflow: upstream's (rss + swap) / 100 * pct
+         * leaves up to 99 units short, so dram_percent=100 would still page something out */
+        uint64_t keep = (rss + swap) / 100 * pct + (rss + swap) % 100 * pct / 100;
+
+        return rss > keep ? rss - keep : 0;
+}
+
+static int by_coldness(const void *a, const void *b) {
+        const FeedbackCandidate *x = a, *y = b;
+
+        if (x->accesses != y->accesses)
+                return x->accesses < y->accesses ? -1 : 1;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int by_start(const void *a, const void *b) {
+        const FeedbackCandidate *x = a, *y = b;
+
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t slide_dram_percent_pick(FeedbackCandidate *c, size_t n, uint64_t need) {
+        uint64_t taken = 0;
+        size_t k = 0;
+
+        if (n == 0)
+                return 0;
+        qsort(c, n, sizeof *c, by_coldness);
+        while (k < n && taken < need)
+                taken += c[k++].resident;
+        qsort(c, k, sizeof *c, by_start);
+        return k;
+}
+
+bool slide_swap_share_allows(uint64_t rss, uint64_t swap, unsigned sysmem_threshold) {
+        return (rss + swap) / 100 * sysmem_threshold > swap;
+}
+
+int slide_parse_max_threads(const char *value, unsigned threads_max, unsigned *ret, char *warning, size_t size) {
+        unsigned long long v = 0;
+        bool negative = value[0] == '-';
+        int r = plugin_parse_ull(value + negative, 0, ULLONG_MAX, &v);
+
+        if (r == -EINVAL)
+                return r;
+        /* upstream etmemd_task.c: below 1 becomes 1, above 2 * CPUs + 1 becomes that, with a warning */
+        if (negative || (r == 0 && v == 0))
+                *ret = 1;
+        else if (r < 0 || v > threads_max) /* r = -ERANGE: more digits than fit */
+                *ret = threads_max;
+        else {
+                *ret = (unsigned) v;
+                return 0;
+        }
+        snprintf(warning, size, "max_threads=%s is outside 1..%u (2 * CPUs + 1); using %u, as upstream etmem does",
+                 value, threads_max, *ret);
         return 0;
 }
 
@@ -64,15 +127,24 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
                         t->T = (unsigned) v;
                         have_T = true;
                 } else if (strcmp(p->key, "max_threads") == 0) {
-                        r = plugin_parse_ull(p->value, 1, threads_max, &v);
-                        if (r == -EINVAL)
-                                return plugin_fail(err, p->key, -EINVAL,
-                                                   "'%s' is not a whole number (valid: 1..%u, 2 * CPUs + 1)", p->value,
-                                                   threads_max);
+                        r = slide_parse_max_threads(p->value, threads_max, &t->max_threads, t->warning,
+                                                    sizeof t->warning);
                         if (r < 0)
-                                return plugin_fail(err, p->key, -EINVAL, "%s is out of range 1..%u (2 * %u CPUs + 1)",
+                                return plugin_fail(err, p->key, -EINVAL,
+                                                   "'%s' is not a whole number (valid: 1..%u, 2 * %u CPUs + 1; "
+                                                   "other numbers are clamped)",
                                                    p->value, threads_max, ncpus);
-                        t->max_threads = (unsigned) v;
+                } else if (strcmp(p->key, "dram_percent") == 0) {
+                        r = plugin_param_uint(p, 1, 100, &v, err);
+                        if (r < 0)
+                                return r;
+                        t->dram_percent = (unsigned) v;
+                } else if (plugin_pmu_key(p->key, 3)) {
+                        r = plugin_param_uint(p, 0, INT_MAX, &v, err);
+                        if (r < 0)
+                                return r;
+                        if (!t->pmu_key)
+                                t->pmu_key = plugin_pmu_key(p->key, 3);
                 } else if (strcmp(p->key, "swap_threshold") == 0) {
                         r = slide_parse_swap_threshold(p->value, &t->swap_threshold);
                         if (r == -ERANGE)
@@ -98,7 +170,8 @@ int slide_parse_task(const struct etmem_project_info *project, const struct etme
                         t->max_refault_pct = (unsigned) v;
                 } else
                         return plugin_unknown_key(p, "task",
-                                                  "T, max_threads, swap_threshold, swap_flag, refault_hold, max_refault_pct",
+                                                  "T, max_threads, swap_threshold, swap_flag, refault_hold, max_refault_pct, dram_percent; "
+                                                  "PMU-only: sample_period, vma_updata_rate, cpu_set_size",
                                                   err);
         }
         if (!have_T)

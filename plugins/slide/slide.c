@@ -6,7 +6,10 @@
  *
  * Gates before a page-out, in etmem's order (docs/engines.md):
  *   sysmem_threshold   page out only while MemFree is below this % of MemTotal
- *   swap_threshold     page out only a process whose RSS is at least this
+ *   swap_threshold     page out only a process whose RSS is at least this; without it,
+ *                      sysmem_threshold also stops once VmSwap reaches that % of
+ *                      VmRSS + VmSwap (upstream's rule)
+ *   dram_percent       page out, coldest first, only down to this % of VmRSS + VmSwap
  *   swapcache_*_wmark  while SwapCached >= high % of MemTotal, page-out pauses until it
  *                      drops below low % (mainline has no user-space swap-cache
  *                      reclaim, so we stop adding to it instead of draining it)
@@ -94,6 +97,9 @@ static int slide_fill_task(void *eng, const struct etmem_project_info *project, 
                 free(t);
                 return r;
         }
+        if (t->conf.warning[0])
+                ((SlideEngine *) eng)->host->log(ETMEM_LOG_WARNING, "project %s, task %s: %s", project->name,
+                                                 task->name, t->conf.warning);
         slide_targets_init(&t->targets);
         conf->max_threads = t->conf.max_threads;
         *ret = t;
@@ -114,6 +120,8 @@ static int slide_check_start(void *eng, void *task, struct etmem_error *err) {
         SlideTask *t = &((SlideTaskRt *) task)->conf;
         char why[256];
 
+        if (t->pmu_key)
+                return plugin_pmu_not_supported(err, t->pmu_key);
         if (!mem_usable(e->host))
                 return plugin_fail(err, NULL, -EOPNOTSUPP,
                                    "this etmemd offers no memory services to engines (host->mem missing or too old)");
@@ -394,6 +402,27 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
         }
         if (r < 0)
                 goto out;
+        if (t->dram_percent > 0) {
+                /* upstream's dram_percent: page out, coldest first, only what keeps RAM above
+                 * that share of VmRSS + VmSwap */
+                struct etmem_procmem pm;
+                r = mem->procmem(target, &pm);
+                if (r == -ESRCH) {
+                        r = 0;
+                        goto out;
+                }
+                if (r < 0)
+                        goto out;
+                uint64_t need = slide_dram_percent_need(pm.rss, pm.swap, t->dram_percent);
+                if (need == 0) {
+                        format_bytes(pm.rss, a, sizeof a);
+                        format_bytes(pm.rss + pm.swap, b, sizeof b);
+                        host->set_status(run, "skipped: pid %d VmRSS %s is within dram_percent %u%% of VmRSS+VmSwap %s",
+                                         (int) target->pid, a, t->dram_percent, b);
+                        goto out;
+                }
+                n_cold = slide_dram_percent_pick(cold, n_cold, need);
+        }
         r = feedback_select(fb, cold, n_cold, &sel, &n_sel, &fsel);
         if (r < 0)
                 goto out;
@@ -412,7 +441,7 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
                         goto out;
                 }
         }
-        if (t->swap_threshold > 0) {
+        if (t->swap_threshold > 0 || t->sysmem_threshold >= 0) {
                 struct etmem_procmem pm;
                 r = mem->procmem(target, &pm);
                 if (r == -ESRCH) {
@@ -421,7 +450,16 @@ static int slide_act(struct etmem_run *run, void *eng, void *task, const struct 
                 }
                 if (r < 0)
                         goto out;
-                if (pm.rss < t->swap_threshold) {
+                if (t->swap_threshold == 0 &&
+                    !slide_swap_share_allows(pm.rss, pm.swap, (unsigned) t->sysmem_threshold)) {
+                        /* sysmem_threshold without swap_threshold: upstream's swap share rule */
+                        format_bytes(pm.swap, a, sizeof a);
+                        format_bytes(pm.rss + pm.swap, b, sizeof b);
+                        host->set_status(run, "skipped: pid %d VmSwap %s >= sysmem_threshold %d%% of VmRSS+VmSwap %s%s",
+                                         (int) target->pid, a, t->sysmem_threshold, b, fbt);
+                        goto out;
+                }
+                if (t->swap_threshold > 0 && pm.rss < t->swap_threshold) {
                         format_bytes(pm.rss, a, sizeof a);
                         format_bytes(t->swap_threshold, b, sizeof b);
                         host->set_status(run, "skipped: pid %d RSS %s < swap_threshold %s%s", (int) target->pid, a,

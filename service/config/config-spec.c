@@ -65,9 +65,16 @@ static int check_uint(ConfigError *err, const Config *c, const ConfigParam *p, u
         return 0;
 }
 
+/* upstream's scan_type=region keys (DAMON attributes): known, so that a region project is
+ * refused for its scan_type, and a page project that carries them is told where they belong */
+static bool is_region_key(const char *key) {
+        return streq(key, "sample_interval") || streq(key, "aggr_interval") || streq(key, "update_interval") ||
+               streq(key, "min_nr_regions") || streq(key, "max_nr_regions");
+}
+
 int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *ret, ConfigError *err) {
         const ConfigParam *name = NULL, *loop = NULL, *interval = NULL, *sleep_ = NULL, *sysmem = NULL,
-                          *high = NULL, *low = NULL, *state = NULL, *scan_type = NULL;
+                          *high = NULL, *low = NULL, *state = NULL, *scan_type = NULL, *region = NULL;
         /* the run state is not part of etmem's INI format; JSON and the state file carry it */
         bool allow_state = !c || c->format != CONFIG_FORMAT_INI;
         ProjectSpec spec = {
@@ -95,8 +102,11 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                         streq(p->key, "sysmem_threshold") ? &sysmem :
                         streq(p->key, "swapcache_high_wmark") ? &high :
                         streq(p->key, "swapcache_low_wmark") ? &low :
-                        streq(p->key, "state") && allow_state ? &state : NULL;
+                        streq(p->key, "state") && allow_state ? &state :
+                        is_region_key(p->key) ? &region : NULL;
 
+                if (slot == &region && region)
+                        continue; /* the first one speaks for all */
                 if (!slot)
                         return config_error_param(err, c, p,
                                                   "unknown key in [project] (valid: name, scan_type, loop, interval, sleep, "
@@ -126,11 +136,14 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                                                   SHOWN(scan_type->value));
         }
         bool psi = streq(spec.scan_type, "psi");
+        if (region)
+                return config_error_param(err, c, region, "only valid in a scan_type=region (damon) project");
 
         spec.loop = 1;
         if (!loop && !psi)
-                return missing(err, c, s, "loop", "1..10");
-        r = loop ? check_uint(err, c, loop, 1, 10, &v) : 0;
+                return missing(err, c, s, "loop", "1..120");
+        /* 1..120 as upstream's code (MAX_LOOP_VALUE); its README says 1..10 */
+        r = loop ? check_uint(err, c, loop, 1, 120, &v) : 0;
         if (r < 0)
                 return r;
         if (loop)
@@ -161,6 +174,11 @@ int config_project_spec(const Config *c, const ConfigSection *s, ProjectSpec *re
                 if (r < 0)
                         return r;
                 spec.swapcache_high_wmark = v;
+                /* a pair, as upstream (commit fff3255): high alone is refused */
+                if (!low)
+                        return config_error_param(err, c, high,
+                                                  "only valid together with swapcache_low_wmark (1..%d, below it)",
+                                                  spec.swapcache_high_wmark - 1);
         }
         if (low) {
                 if (!high)

@@ -160,11 +160,17 @@ static void test_project(void) {
         free(e);
         check_str(ps.scan_type, "page");
         BAD("[project]\nname=p\nscan_type=page\ninterval=1\nsleep=1\n", 0, PROJECT,
-            "t.ini:1: key 'loop': missing; [project] requires it (valid: 1..10)");
+            "t.ini:1: key 'loop': missing; [project] requires it (valid: 1..120)");
         BAD("[project]\nname=p\nscan_type=psi\nloop=1\n", 0, PROJECT,
             "t.ini:1: key 'interval': missing; [project] requires it (valid: 1..1200 seconds)");
         BAD("[project]\nname=p\nscan_type=region\n", 0, PROJECT,
             "t.ini:3: key 'scan_type': scan_type=region (the damon engine) is not supported by this etmemd (valid: page, psi)");
+        BAD("[project]\nname=p\nscan_type=region\nsample_interval=5000\naggr_interval=100000\n", 0, PROJECT,
+            "t.ini:3: key 'scan_type': scan_type=region (the damon engine) is not supported by this etmemd");
+        BAD("[project]\nname=p\nsample_interval=5000\nscan_type=region\n", 0, PROJECT,
+            "t.ini:4: key 'scan_type': scan_type=region (the damon engine) is not supported by this etmemd");
+        BAD(P "max_nr_regions=1000\n", 0, PROJECT,
+            "t.ini:6: key 'max_nr_regions': only valid in a scan_type=region (damon) project");
         BAD("[project]\nname=p\nscan_type=pages\n", 0, PROJECT,
             "t.ini:3: key 'scan_type': 'pages' is not a scan type (valid: page, psi)");
 
@@ -177,23 +183,33 @@ static void test_project(void) {
         /* required keys: reported at the [project] header line */
         BAD("# x\n[project]\nloop=1\ninterval=1\nsleep=1\n", 0, PROJECT,
             "t.ini:2: key 'name': missing; [project] requires it (valid: 1..64 characters");
-        BAD("[project]\nname=p\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:1: key 'loop': missing; [project] requires it (valid: 1..10)");
+        BAD("[project]\nname=p\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:1: key 'loop': missing; [project] requires it (valid: 1..120)");
         BAD("[project]\nname=p\nloop=1\nsleep=1\n", 0, PROJECT, "t.ini:1: key 'interval': missing; [project] requires it (valid: 1..1200 seconds)");
         BAD("[project]\nname=p\nloop=1\ninterval=1\n", 0, PROJECT, "t.ini:1: key 'sleep': missing; [project] requires it (valid: 1..1200 seconds)");
         BAD("{\"projects\":[{\"name\":\"p\",\"loop\":1,\"interval\":1}]}", 0, PROJECT,
             "t.json: projects[0]: key 'sleep': missing; [project] requires it (valid: 1..1200 seconds)");
 
         /* ranges */
-        BAD("[project]\nname=p\nloop=11\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:3: key 'loop': 11 is out of range 1..10");
-        BAD("[project]\nname=p\nloop=0\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:3: key 'loop': 0 is out of range 1..10");
+        e = spec_error("[project]\nname=p\nloop=20\ninterval=1\nsleep=1\n", 0, PROJECT, &ps);
+        check(e == NULL); /* loop 1..120 as upstream's code (its README says 1..10) */
+        free(e);
+        check_int(ps.loop, 20);
+        e = spec_error("[project]\nname=p\nloop=120\ninterval=1\nsleep=1\n", 0, PROJECT, &ps);
+        check(e == NULL);
+        free(e);
+        check_int(ps.loop, 120);
+        BAD("[project]\nname=p\nloop=121\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:3: key 'loop': 121 is out of range 1..120");
+        BAD("[project]\nname=p\nloop=0\ninterval=1\nsleep=1\n", 0, PROJECT, "t.ini:3: key 'loop': 0 is out of range 1..120");
         BAD("[project]\nname=p\nloop=x\ninterval=1\nsleep=1\n", 0, PROJECT,
-            "t.ini:3: key 'loop': 'x' is not a decimal number (valid: 1..10)");
+            "t.ini:3: key 'loop': 'x' is not a decimal number (valid: 1..120)");
         BAD("[project]\nname=p\nloop=1\ninterval=1201\nsleep=1\n", 0, PROJECT, "t.ini:4: key 'interval': 1201 is out of range 1..1200");
         BAD("[project]\nname=p\nloop=1\ninterval=1\nsleep=0\n", 0, PROJECT, "t.ini:5: key 'sleep': 0 is out of range 1..1200");
         BAD(P "sysmem_threshold=101\n", 0, PROJECT, "t.ini:6: key 'sysmem_threshold': 101 is out of range 0..100");
         BAD(P "sysmem_threshold=-1\n", 0, PROJECT, "t.ini:6: key 'sysmem_threshold': '-1' is not a decimal number (valid: 0..100)");
         BAD(P "swapcache_high_wmark=0\n", 0, PROJECT, "t.ini:6: key 'swapcache_high_wmark': 0 is out of range 1..100");
         BAD(P "swapcache_high_wmark=101\n", 0, PROJECT, "t.ini:6: key 'swapcache_high_wmark': 101 is out of range 1..100");
+        BAD(P "swapcache_high_wmark=10\n", 0, PROJECT,
+            "t.ini:6: key 'swapcache_high_wmark': only valid together with swapcache_low_wmark (1..9, below it)");
         BAD(P "swapcache_low_wmark=3\n", 0, PROJECT,
             "t.ini:6: key 'swapcache_low_wmark': only valid together with swapcache_high_wmark");
         BAD(P "swapcache_high_wmark=5\nswapcache_low_wmark=5\n", 0, PROJECT,
@@ -212,8 +228,8 @@ static void test_project(void) {
         BAD(P "state=running\n", 0, PROJECT, "t.ini:6: key 'state': unknown key in [project]");
         BAD("{\"projects\":[{\"name\":\"p\",\"loop\":1,\"interval\":1,\"sleep\":1,\"state\":\"paused\"}]}", 0, PROJECT,
             "t.json: projects[0].state: 'paused' is not a valid state (valid: running, stopped)");
-        BAD("{\"projects\":[{\"name\":\"p\",\"loop\":11,\"interval\":1,\"sleep\":1}]}", 0, PROJECT,
-            "t.json: projects[0].loop: 11 is out of range 1..10");
+        BAD("{\"projects\":[{\"name\":\"p\",\"loop\":121,\"interval\":1,\"sleep\":1}]}", 0, PROJECT,
+            "t.json: projects[0].loop: 121 is out of range 1..120");
 
         /* a built project (the daemon's tree) may carry state */
         {

@@ -46,7 +46,7 @@ def cases():
     out.append(('unknown key in [project]', p, located(p, 'foo=1'), 'foo'))
     p = project() + engine() + task('bad', 'sleeper', 't', 'bogus=1')
     out.append(('unknown key in a sleeper [task]', p, located(p, 'bogus=1'), 'bogus'))
-    for key, value in (('loop', 0), ('loop', 11), ('interval', 0), ('interval', 1201), ('sleep', 0),
+    for key, value in (('loop', 0), ('loop', 121), ('interval', 0), ('interval', 1201), ('sleep', 0),
                        ('sleep', 1201), ('sysmem_threshold', 101), ('sysmem_threshold', -1),
                        ('swapcache_high_wmark', 0), ('swapcache_high_wmark', 101), ('swapcache_low_wmark', 0),
                        ('loop', 'x'), ('loop', '1.5')):
@@ -111,21 +111,21 @@ class TestBadConfigs(EtmemTestCase):
 
     def test_same_through_obj_add_and_dbus(self):
         # the etmem verb and the raw call say the same thing
-        lines = project(loop=11)
+        lines = project(loop=121)
         path = self.write('slide.conf', '\n'.join(lines) + '\n')
         r = self.ctl_fails('obj', 'add', '-f', path)
-        self.assertIn("%s:3: key 'loop': 11 is out of range 1..10" % path, r.stderr)
+        self.assertIn("%s:3: key 'loop': 121 is out of range 1..120" % path, r.stderr)
         msg = self.assertDBusError('org.etmem.Error.InvalidConfig', self.load_config, '\n'.join(lines), 'ini',
                                    'slide.conf')
-        self.assertEqual(msg, "slide.conf:3: key 'loop': 11 is out of range 1..10")
+        self.assertEqual(msg, "slide.conf:3: key 'loop': 121 is out of range 1..120")
         self.assertTreeUnchanged(self.before)
 
     def test_bad_json(self):
-        path = self.write('bad.json', '{"projects":[{"name":"j","loop":11,"interval":1,"sleep":1}]}')
+        path = self.write('bad.json', '{"projects":[{"name":"j","loop":121,"interval":1,"sleep":1}]}')
         r = self.ctl_fails('apply', '-f', path)
         self.assertIn(path, r.stderr)
         self.assertIn('loop', r.stderr)
-        self.assertIn('1..10', r.stderr)
+        self.assertIn('1..120', r.stderr)
         path = self.write('bad2.json', '{"projects":[{"name":"j","loop":1,"interval":1,"sleep":1,"bogus":2}]}')
         r = self.ctl_fails('apply', '-f', path)
         self.assertIn('bogus', r.stderr)
@@ -168,7 +168,7 @@ class TestBadConfigs(EtmemTestCase):
         good = (project('a', loop=2) + engine('a') + task('a', 'sleeper', 't1') + task('a', 'sleeper', 't2') +
                 project('b') + engine('b'))
         lasts = [
-            ('project out of range', project('c', loop=11), "'loop'"),
+            ('project out of range', project('c', loop=121), "'loop'"),
             ('task of a missing engine', task('b', 'nosuch', 't'), "'engine'"),
             ('task with a bad key', task('b', 'sleeper', 't', 'busy_ms=-1'), "'busy_ms'"),
             ('task duplicating an existing one', task('existing', 'sleeper', 'et'), "'name'"),

@@ -179,9 +179,9 @@ class TestEtmemVerbs(EtmemTestCase):
         self.assertEqual(self.snapshot(), {})
 
     def test_obj_add_error(self):
-        path = self.write('bad.conf', '[project]\nname=test\nloop=11\ninterval=1\nsleep=1\n')
+        path = self.write('bad.conf', '[project]\nname=test\nloop=121\ninterval=1\nsleep=1\n')
         r = self.ctl_fails('obj', 'add', '-f', path)
-        self.assertEqual(r.stderr.strip(), "etmemctl: %s:3: key 'loop': 11 is out of range 1..10" % path)
+        self.assertEqual(r.stderr.strip(), "etmemctl: %s:3: key 'loop': 121 is out of range 1..120" % path)
         self.assertEqual(self.snapshot(), {})
 
 

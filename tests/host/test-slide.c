@@ -4,7 +4,7 @@
  * etmem-engine-slide.so, hand it a host table whose ->mem is the real memory layer, and
  * run the scheduler's cycle (alloc_pid_params, `loop` scans `interval` apart, act,
  * free_pid_params) on the hot/cold workload.  Checks pagemap, counters and Status; the
- * sysmem_threshold, swap_threshold and swapcache gates; Stop during a 1 GiB page-out.
+ * sysmem_threshold, swap_threshold, dram_percent and swapcache gates; Stop during a 1 GiB page-out.
  *
  *   test-slide ENGINE_SO HOTCOLD_BINARY
  */
@@ -270,6 +270,19 @@ static void test_cold_out(void) {
               run.status);
         span_counts(&et, &w, true, &cp, &cs, &cn);
         CHECK(cs == 0, "%llu cold pages swapped despite the gates", (unsigned long long) cs);
+        ops->clear_task_params(task);
+        ops->clear_eng_params(eng);
+
+        /* Gate 3: dram_percent=100 keeps all of VmRSS + VmSwap in RAM: nothing to page out. */
+        Setup s4 = { .project = base_project, .kv = { "T=1", "dram_percent=100" } };
+        CHECK(make_task(&s4, &eng, &task, &err) == 0, "task: %s", err.message);
+        run_reset(&run);
+        CHECK(cycle(&run, eng, task, &et, 2, 1000) == 0, "cycle");
+        printf("   dram_percent=100: %s\n", run.status);
+        CHECK(strstr(run.status, "skipped:") && strstr(run.status, "is within dram_percent 100%"), "status '%s'",
+              run.status);
+        span_counts(&et, &w, true, &cp, &cs, &cn);
+        CHECK(cs == 0, "%llu cold pages swapped despite dram_percent=100", (unsigned long long) cs);
         ops->clear_task_params(task);
         ops->clear_eng_params(eng);
 

@@ -61,7 +61,7 @@ class TestLoadConfigAction(PolkitTestCase):
         self.pk.clear()
         bad = [
             ('a JSON syntax error', load('{"projects": [')),
-            ('an INI key out of range', load('[project]\nname=p\nloop=11\ninterval=1\nsleep=1\n', 'ini')),
+            ('an INI key out of range', load('[project]\nname=p\nloop=121\ninterval=1\nsleep=1\n', 'ini')),
             ('an engine without its name', load('{"projects": [{"name": "q", "loop": 1, "interval": 1, '
                                                 '"sleep": 1, "engines": [{"type": "thirdparty"}]}]}')),
             ('an unknown format', load(PLAIN_PROJECT, 'yaml')),
