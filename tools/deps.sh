@@ -10,6 +10,7 @@ packages=(
   numactl numad util-linux procps kmod valgrind libcap2-bin
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
+  scdoc man-db bash-completion
 )
 missing=()
 for p in "${packages[@]}"; do
