@@ -11,6 +11,7 @@ packages=(
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
   scdoc man-db bash-completion
+  debhelper dh-dkms dkms lintian git
 )
 missing=()
 for p in "${packages[@]}"; do
