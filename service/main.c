@@ -19,6 +19,7 @@ static const char *arg_address = NULL;
 static const char *arg_state_dir = ETMEM_STATE_DIR;
 static const char *arg_engines_dir = NULL;
 static const char *arg_thirdparty_dir = ETMEM_THIRDPARTY_DIR;
+static const char *arg_config_dir = ETMEM_CONFIG_DIR;
 static unsigned arg_max_objects = DEFAULT_MAX_OBJECTS;
 
 static void help(void) {
@@ -30,6 +31,8 @@ static void help(void) {
                "     --address=ADDRESS      Connect to this bus instead of the system bus\n"
                "     --state-dir=DIR        Where the object tree is kept (default %s)\n"
                "     --no-state             Keep nothing on disk\n"
+               "     --config-dir=DIR       Apply DIR's *.conf, *.yaml, *.json at start and on SIGHUP\n"
+               "                            (default %s; empty: none)\n"
                "     --engines-dir=DIR[:DIR] Where engine plugins are found (default %s,\n"
                "                            or the build tree when run uninstalled)\n"
                "     --thirdparty-dir=DIR   The only directory third-party engines may load from\n"
@@ -39,12 +42,12 @@ static void help(void) {
                "  -m --mode-systemctl       Accepted for etmem compatibility and ignored (never forks)\n"
                "\nEnvironment:\n"
                "  ETMEM_POLKIT_TIMEOUT=1..3600  seconds polkit may take per check (default 25)\n",
-               ETMEM_STATE_DIR, ETMEM_ENGINES_DIR, ETMEM_THIRDPARTY_DIR, DEFAULT_MAX_OBJECTS);
+               ETMEM_STATE_DIR, ETMEM_CONFIG_DIR, ETMEM_ENGINES_DIR, ETMEM_THIRDPARTY_DIR, DEFAULT_MAX_OBJECTS);
 }
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_ADDRESS, ARG_STATE_DIR, ARG_NO_STATE, ARG_ENGINES_DIR, ARG_THIRDPARTY_DIR,
-               ARG_MAX_OBJECTS };
+               ARG_MAX_OBJECTS, ARG_CONFIG_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -52,6 +55,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "address", required_argument, NULL, ARG_ADDRESS },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "no-state", no_argument, NULL, ARG_NO_STATE },
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "engines-dir", required_argument, NULL, ARG_ENGINES_DIR },
                 { "thirdparty-dir", required_argument, NULL, ARG_THIRDPARTY_DIR },
                 { "max-objects", required_argument, NULL, ARG_MAX_OBJECTS },
@@ -85,6 +89,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_NO_STATE:
                         arg_state_dir = NULL;
+                        break;
+                case ARG_CONFIG_DIR:
+                        arg_config_dir = optarg[0] ? optarg : NULL;
                         break;
                 case ARG_ENGINES_DIR:
                         arg_engines_dir = optarg;
@@ -164,7 +171,24 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        log_info("SIGHUP: configuration files are loaded with 'etmemctl apply -f'; nothing to reload");
+        Manager *m = userdata;
+        struct timespec ts;
+        int r;
+
+        if (!m->config_dir.path) {
+                log_info("SIGHUP: no configuration directory (--config-dir=): nothing to reload");
+                return 0;
+        }
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
+                          (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000);
+        log_info("SIGHUP: reloading %s", m->config_dir.path);
+        r = manager_load_config_dir(m, false);
+        if (r < 0)
+                log_error_errno(r, "reloading %s failed: %m", m->config_dir.path);
+        else
+                log_info("reloaded %s: %d file(s) not applied", m->config_dir.path, r);
+        (void) sd_notify(false, "READY=1\nSTATUS=Processing requests...");
         return 0;
 }
 
@@ -192,7 +216,8 @@ static int run(int argc, char *argv[]) {
         m->ctx.dirs.engines_dirs = engines_dirs();
         m->ctx.dirs.thirdparty_dir = arg_thirdparty_dir ? strdup(arg_thirdparty_dir) : NULL;
         m->state_dir = arg_state_dir ? strdup(arg_state_dir) : NULL;
-        if (!m->ctx.dirs.engines_dirs || (arg_state_dir && !m->state_dir))
+        m->config_dir.path = arg_config_dir ? strdup(arg_config_dir) : NULL;
+        if (!m->ctx.dirs.engines_dirs || (arg_state_dir && !m->state_dir) || (arg_config_dir && !m->config_dir.path))
                 return log_error_errno(-ENOMEM, "out of memory");
 
         r = sd_event_add_signal(m->ctx.event, NULL, SIGTERM, on_sigterm, m);
@@ -214,6 +239,10 @@ static int run(int argc, char *argv[]) {
         r = manager_restore(m);
         if (r < 0)
                 return log_error_errno(r, "cannot restore state: %m");
+        /* A broken file is logged and left out; the daemon starts with the others. */
+        r = manager_load_config_dir(m, true);
+        if (r < 0)
+                return log_error_errno(r, "cannot apply the configuration directory: %m");
         r = sd_bus_request_name(m->ctx.bus, ETMEM_BUS_NAME, 0);
         if (r < 0)
                 return log_error_errno(r, "cannot own the name org.etmem (is another etmemd running, or does the bus policy forbid it?): %m");

@@ -45,6 +45,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->ctx.dirs.engines_dirs);
         free(m->ctx.dirs.thirdparty_dir);
         free(m->state_dir);
+        config_dir_done(&m->config_dir);
         sd_event_source_unref(m->save_source);
         sd_event_source_unref(m->notify_source);
         if (m->ctx.lifecycle.notify_fd >= 0)
@@ -94,6 +95,17 @@ int manager_restore(Manager *m) {
         ApplyEnv env = bus_context_apply_env(&m->ctx);
 
         return state_restore(&env, m->state_dir);
+}
+
+int manager_load_config_dir(Manager *m, bool at_start) {
+        ApplyEnv env = bus_context_apply_env(&m->ctx);
+        bool changed = false;
+        int r;
+
+        r = config_dir_load(&m->config_dir, &env, at_start, &changed);
+        if (changed)
+                manager_schedule_save(m);
+        return r;
 }
 
 int manager_connect_bus(Manager *m, const char *address) {

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "bus-context.h"
+#include "config-dir.h"
 #include "tree.h"
 #include "types.h"
 
@@ -20,6 +21,7 @@ struct Manager {
         sd_event_source *save_source; /* deferred state write */
 
         sd_event_source *notify_source;
+        ConfigDir config_dir; /* applied at start and on SIGHUP */
         bool exiting;
 };
 
@@ -40,3 +42,6 @@ int manager_save_now(Manager *m);
 
 /* Restores the tree from the state directory (before the name is requested). */
 int manager_restore(Manager *m);
+/* Applies the configuration directory (config-dir.h); at_start after manager_restore().
+ * Returns the number of files that failed, or a negative errno. */
+int manager_load_config_dir(Manager *m, bool at_start);

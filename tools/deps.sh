@@ -11,6 +11,8 @@ packages=(
   qemu-system-x86 busybox-static cpio dwarves
   redis-server redis-tools
   cockpit-ws cockpit-bridge chromium nodejs prometheus-node-exporter
+  scdoc man-db bash-completion
+  debhelper dh-dkms dkms lintian git
 )
 missing=()
 for p in "${packages[@]}"; do

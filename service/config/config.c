@@ -446,7 +446,7 @@ int config_parse(const char *text, size_t len, ConfigFormat format, const char *
         }
 }
 
-int config_parse_file(const char *path, ConfigFormat format, Config **ret, ConfigError *err) {
+int config_read_file(const char *path, char **ret_text, size_t *ret_len, ConfigError *err) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
@@ -502,6 +502,20 @@ int config_parse_file(const char *path, ConfigFormat format, Config **ret, Confi
                 }
         }
 
+        buf[len] = 0;
+        *ret_text = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+int config_parse_file(const char *path, ConfigFormat format, Config **ret, ConfigError *err) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = config_read_file(path, &buf, &len, err);
+        if (r < 0)
+                return r;
         return config_parse(buf, len, format, path, ret, err);
 }
 

@@ -103,6 +103,9 @@ int config_parse(const char *text, size_t len, ConfigFormat format, const char *
                  Config **ret, ConfigError *err);
 int config_parse_ini(const char *text, size_t len, const char *source, Config **ret, ConfigError *err);
 int config_parse_json(const char *text, size_t len, const char *source, Config **ret, ConfigError *err);
+/* Reads a whole file (refusing > CONFIG_MAX_BYTES before reading it all); *ret_text
+ * is NUL-terminated, *ret_len does not count the NUL. */
+int config_read_file(const char *path, char **ret_text, size_t *ret_len, ConfigError *err);
 /* Reads a file (refusing > CONFIG_MAX_BYTES before reading it all) and parses it. */
 int config_parse_file(const char *path, ConfigFormat format, Config **ret, ConfigError *err);
 

@@ -260,6 +260,7 @@ class Daemon:
         self.args = list(args)
         self.engines_dirs = engines_dirs or ENGINES_DIRS
         self.log_path = os.path.join(workdir, 'etmemd.log')
+        self.config_dir = os.path.join(workdir, 'etc')  # never the host's /etc/etmem
         self.proc = None
         self.starts = 0
 
@@ -267,6 +268,8 @@ class Daemon:
         cmd = [ETMEMD, '--address', self.bus.address, '--engines-dir', self.engines_dirs, '-l', '0']
         if '--no-state' not in self.args:
             cmd += ['--state-dir', self.state_dir]
+        if not any(a.startswith('--config-dir') for a in self.args):
+            cmd += ['--config-dir', self.config_dir]
         return cmd + self.args
 
     def start(self, timeout=START_TIMEOUT):

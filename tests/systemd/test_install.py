@@ -101,6 +101,7 @@ class TestInstall(unittest.TestCase):
         self.assertIsNotNone(m, 'etmemd --help does not show the default engines dir:\n' + r.stdout)
         self.assertEqual(m.group(1), '/usr/%s/etmem/engines' % self.libdir)
         self.assertIn('(default /var/lib/etmem)', r.stdout)
+        self.assertIn('(default /etc/etmem;', r.stdout, 'the config directory is /etc/etmem')
         print('etmemd defaults: engines %s, state /var/lib/etmem' % m.group(1))
 
     def test_unit_and_activation_agree(self):
@@ -115,6 +116,8 @@ class TestInstall(unittest.TestCase):
         self.assertEqual(act['SystemdService'], unit['Install']['Alias'],
                          'the activation file starts a unit name the unit does not alias')
         self.assertEqual(svc['StateDirectory'], 'etmem', 'etmemd keeps state in /var/lib/etmem')
+        self.assertEqual(svc['ExecReload'], '/bin/kill -HUP $MAINPID', 'reload re-reads the config directory')
+        self.assertEqual(svc['ConfigurationDirectory'], 'etmem', 'etmemd reads /etc/etmem')
         print('unit: ExecStart=%s BusName=%s Alias=%s; activation: Name=%s SystemdService=%s'
               % (svc['ExecStart'], svc['BusName'], unit['Install']['Alias'], act['Name'], act['SystemdService']))
 
