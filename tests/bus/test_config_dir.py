@@ -72,7 +72,7 @@ class ConfigDir(EtmemTestCase):
         self.reload(d, {'pa': (3, {'sleeper': ['t2']}), 'pb': (2, {})}, 'a.conf changed: loop 3, task t2 not t1')
 
         # a broken file: logged with file:line:key, the others stay applied
-        self.put('c.yaml', project('pc') + '[project]\nname=pd\nloop=11\ninterval=1\nsleep=1\n')
+        self.put('c.yaml', project('pc') + '[project]\nname=pd\nloop=121\ninterval=1\nsleep=1\n')
         self.reload(d, {'pa': (3, {'sleeper': ['t2']}), 'pb': (2, {})}, 'c.yaml is broken: nothing of it')
         want = os.path.join(self.dir, 'c.yaml') + ":9: key 'loop'"
         self.assertIn(want, self.log(d), 'the error names the file, line and key')
