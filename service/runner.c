@@ -197,7 +197,9 @@ static void run_phase(TaskRun *r, Slot *slots, size_t n, bool act, unsigned roun
 }
 
 /* A type=pid task stays with the process it first found: the same pid with another
- * start time is an unrelated process that reused the number, and is never touched. */
+ * start time is an unrelated process that reused the number, and is never touched.
+ * The binding survives restarts (the state file), so a restored task does not adopt
+ * whoever holds the pid by then.  False with Status set when the task must do nothing. */
 static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, size_t n) {
         unsigned long long want = __atomic_load_n(&r->impl->bound_starttime, __ATOMIC_SEQ_CST);
         pid_t root = (pid_t) strtol(r->task.value, NULL, 10);
@@ -209,7 +211,17 @@ static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, si
                         __atomic_store_n(&r->impl->bound_starttime, targets[i].starttime, __ATOMIC_SEQ_CST);
                         return true;
                 }
-                return targets[i].starttime == want;
+                if (targets[i].starttime == want)
+                        return true;
+                if (want == TASK_BOUND_OTHER_BOOT)
+                        run_status(r, "bound to pid %d of an earlier boot (binding in the state file); that process "
+                                   "is gone and pid %d is another process now: nothing done (remove and add the "
+                                   "task again to bind it to this one)", (int) root, (int) root);
+                else
+                        run_status(r, "bound to the process of pid %d started at tick %llu, but pid %d now belongs to "
+                                   "a process started at tick %llu: nothing done (remove and add the task again to "
+                                   "bind it to this one)", (int) root, want, (int) root, targets[i].starttime);
+                return false;
         }
         return true; /* a thread id of the process: resolution already mapped it */
 }
@@ -259,8 +271,6 @@ static void run_cycle(TaskRun *r) {
         } else if (n == 0)
                 run_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
         else if (streq(r->task.type, "pid") && !pid_target_is_bound_process(r, targets, n)) {
-                run_status(r, "the process of pid %s exited and its pid now belongs to another process: nothing done",
-                                r->task.value);
                 mem_targets_free(targets, n);
                 targets = NULL;
                 n = 0;

@@ -312,6 +312,23 @@ int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, si
         return 0;
 }
 
+int mem_boot_id(char ret[37]) {
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        char buf[64];
+        ssize_t l;
+
+        if (fd < 0)
+                return -errno;
+        l = read(fd, buf, sizeof buf - 1);
+        if (l < 0)
+                return -errno;
+        if (l < 36)
+                return -EBADMSG;
+        memcpy(ret, buf, 36);
+        ret[36] = 0;
+        return 0;
+}
+
 void mem_targets_free(MemTarget *t, size_t n) {
         if (!t)
                 return;

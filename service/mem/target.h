@@ -30,6 +30,9 @@ typedef struct MemTarget {
  * bad type or value, or another negative errno. */
 int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, size_t *n_ret);
 
+/* This boot's /proc/sys/kernel/random/boot_id (36 characters + NUL). */
+int mem_boot_id(char ret[37]);
+
 /* Closes every pidfd and frees the array (NULL is fine). */
 void mem_targets_free(MemTarget *t, size_t n);
 
