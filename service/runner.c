@@ -39,6 +39,7 @@ struct etmem_run {
         size_t n_pids;
         char *status;
         char *last_error;
+        pid_t skipped_logged;   /* the process report_skipped() last logged */
         bool dirty;
 };
 
@@ -156,6 +157,12 @@ static void phase_one(Phase *ph, Slot *s) {
                 run_status(ph->run, "pid %d exited during the cycle: nothing done to it", (int) s->t.pid);
                 return;
         }
+        if (!mem_target_creds_unchanged(s->target)) {
+                s->failed = true; /* e.g. it exec'd a setuid program since it was resolved */
+                run_error(ph->run, "pid %d (%s) changed credentials or became non-dumpable during the cycle: "
+                          "left alone", (int) s->t.pid, s->target->comm);
+                return;
+        }
         if (ph->act)
                 r = ops->act ? ops->act(ph->run, eng, task, &s->t, s->priv) : 0;
         else
@@ -226,6 +233,27 @@ static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, si
         return true; /* a thread id of the process: resolution already mapped it */
 }
 
+/* LastError says which process was left alone and why, every cycle it happens (plugins
+ * overwrite Status); the log says it when the first such process changes. */
+static void report_skipped(TaskRun *r, const MemTargetSkipped *sk) {
+        char *s = NULL;
+        bool news;
+        int k = sk->n > 1 ? asprintf(&s, "%s (and %zu more left alone)", sk->why, sk->n - 1) :
+                            asprintf(&s, "%s", sk->why);
+
+        if (k < 0)
+                return;
+        pthread_mutex_lock(&r->lock);
+        news = sk->pid != r->skipped_logged;
+        r->skipped_logged = sk->pid;
+        free(r->last_error);
+        r->last_error = s;
+        pthread_mutex_unlock(&r->lock);
+        if (news)
+                log_info("task %s/%s/%s: %zu process(es) left alone: %s", r->task.project, r->task.engine,
+                         r->task.name, sk->n, sk->why);
+}
+
 /* The end of every cycle: publish the figures and wake the loop thread. */
 static void cycle_done(TaskRun *r, uint64_t t0, bool count) {
         pthread_mutex_lock(&r->lock);
@@ -264,7 +292,13 @@ static void run_cycle(TaskRun *r) {
                 run_engine_cycle(r, cycle);
                 return;
         }
-        k = mem_targets_resolve(r->task.type, r->task.value, &targets, &n);
+        MemTargetSkipped skipped;
+        k = mem_targets_resolve_query(&(MemTargetQuery) {
+                        .type = r->task.type, .value = r->task.value,
+                        .has_uid = r->impl->has_match_uid, .uid = r->impl->match_uid,
+                }, &targets, &n, &skipped);
+        if (k >= 0 && skipped.n > 0)
+                report_skipped(r, &skipped);
         if (k < 0) {
                 run_error(r, "cannot resolve %s %s: %s", r->task.type, r->task.value, strerror(-k));
                 n = 0;
