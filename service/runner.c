@@ -226,8 +226,8 @@ static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, si
                                    "task again to bind it to this one)", (int) root, (int) root);
                 else
                         run_status(r, "bound to the process of pid %d started at tick %llu, but pid %d now belongs to "
-                                   "a process started at tick %llu: nothing done (remove and add the task again to "
-                                   "bind it to this one)", (int) root, want, (int) root, targets[i].starttime);
+                                   "another process (started at tick %llu): nothing done (remove and add the task "
+                                   "again to bind it to this one)", (int) root, want, (int) root, targets[i].starttime);
                 return false;
         }
         return true; /* a thread id of the process: resolution already mapped it */
