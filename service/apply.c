@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "project.h"
 #include "host.h"
+#include "target.h"
 #include "task.h"
 
 typedef struct Pending {
@@ -334,6 +335,15 @@ static int prepare_task(ApplyEnv *m, Pending *pd, const Config *c, const ConfigS
                         ops->clear_task_params(priv);
                 r = -ENOMEM;
                 goto out;
+        }
+        impl->has_match_uid = spec.has_uid;
+        impl->match_uid = (uid_t) spec.uid;
+        if (spec.has_binding) {
+                char boot[CONFIG_BOOT_ID_MAX + 1];
+
+                /* a process of another boot is gone, whatever holds its pid now */
+                impl->bound_starttime = mem_boot_id(boot) >= 0 && streq(boot, spec.binding_boot) ?
+                                        spec.binding_start : TASK_BOUND_OTHER_BOOT;
         }
         r = task_new(e, spec.name, spec.type, spec.value, TAKE_PTR(params), impl, &t);
         if (r < 0)

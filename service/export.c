@@ -6,6 +6,7 @@
 #include "macro.h"
 #include "tree.h"
 #include "project.h"
+#include "target.h"
 #include "task.h"
 
 static int add_kv(ConfigSection *s, const char *key, const char *value) {
@@ -19,6 +20,22 @@ static int add_int(ConfigSection *s, const char *key, long long v) {
                 return 0;
         snprintf(buf, sizeof buf, "%lld", v);
         return config_section_add(s, key, buf);
+}
+
+/* A pid task's binding, so that a restart does not adopt whoever holds the pid then. */
+static int add_binding(ConfigSection *s, const TaskImpl *impl) {
+        unsigned long long start = __atomic_load_n(&impl->bound_starttime, __ATOMIC_SEQ_CST);
+        char boot[37], buf[80];
+
+        if (start == 0)
+                return 0;
+        if (start == TASK_BOUND_OTHER_BOOT)
+                /* no process of this boot can match: keep it that way */
+                snprintf(boot, sizeof boot, "00000000-0000-0000-0000-000000000000");
+        else if (mem_boot_id(boot) < 0)
+                return 0;
+        snprintf(buf, sizeof buf, "%llu@%s", start == TASK_BOUND_OTHER_BOOT ? 1ULL : start, boot);
+        return config_section_add(s, "binding", buf);
 }
 
 int export_config(const Tree *tree, Config **ret) {
@@ -69,6 +86,10 @@ int export_config(const Tree *tree, Config **ret) {
                                 r = r < 0 ? r : add_kv(s, "name", t->name);
                                 r = r < 0 ? r : add_kv(s, "type", t->type);
                                 r = r < 0 ? r : add_kv(s, "value", t->value);
+                                if (r >= 0 && t->impl && t->impl->has_match_uid)
+                                        r = add_int(s, "uid", (long long) t->impl->match_uid);
+                                if (r >= 0 && t->impl)
+                                        r = add_binding(s, t->impl);
                                 for (char **kv = t->params; r >= 0 && kv && kv[0]; kv += 2)
                                         r = add_kv(s, kv[0], kv[1]);
                         }

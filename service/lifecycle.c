@@ -153,7 +153,9 @@ void lifecycle_stop_all(Lifecycle *lc) {
                                 lifecycle_task_stop(lc, t->projects[i]->engines[j]->tasks[k]);
 }
 
-void lifecycle_collect(Lifecycle *lc) {
+bool lifecycle_collect(Lifecycle *lc) {
+        bool save = false;
+
         for (size_t i = 0; i < lc->n_draining;) {
                 TaskRun *r = lc->draining[i].run;
                 Task *owner = lc->draining[i].task;
@@ -183,6 +185,13 @@ void lifecycle_collect(Lifecycle *lc) {
                                 Task *t = p->engines[j]->tasks[k];
                                 RunSnapshot s;
 
+                                unsigned long long bound = t->impl ?
+                                        __atomic_load_n(&t->impl->bound_starttime, __ATOMIC_SEQ_CST) : 0;
+
+                                if (bound != t->binding_seen) {
+                                        t->binding_seen = bound;
+                                        save = true;
+                                }
                                 if (t->run && runner_take_snapshot(t->run, &s)) {
                                         task_set_figures(t, &s);
                                         tree_changed(lc->tree, OBJ_TASK, t, TREE_CHANGE_FIGURES);
@@ -192,17 +201,18 @@ void lifecycle_collect(Lifecycle *lc) {
                 if (published)
                         tree_changed(lc->tree, OBJ_PROJECT, p, TREE_CHANGE_CYCLES);
         }
+        return save;
 }
 
 void lifecycle_drain(Lifecycle *lc, uint64_t timeout_usec) {
         uint64_t step = 10000;
 
         for (uint64_t waited = 0; lc->n_draining > 0 && waited < timeout_usec; waited += step) {
-                lifecycle_collect(lc);
+                (void) lifecycle_collect(lc);
                 if (lc->n_draining > 0)
                         (void) poll(NULL, 0, (int) (step / 1000));
         }
-        lifecycle_collect(lc);
+        (void) lifecycle_collect(lc);
         if (lc->n_draining > 0)
                 log_warning("%zu worker(s) did not return in time", lc->n_draining);
 }

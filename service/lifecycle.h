@@ -41,6 +41,7 @@ void lifecycle_project_remove(Lifecycle *lc, Project *p);
 /* Stops every task (without waiting) — SIGTERM. */
 void lifecycle_stop_all(Lifecycle *lc);
 /* Joins finished stopped runs and moves fresh snapshots into their tasks (observer told). */
-void lifecycle_collect(Lifecycle *lc);
+/* True when the state file should be saved: a pid task bound itself to its process. */
+bool lifecycle_collect(Lifecycle *lc);
 /* Waits up to timeout_usec for stopped workers to return. */
 void lifecycle_drain(Lifecycle *lc, uint64_t timeout_usec);

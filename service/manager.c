@@ -61,7 +61,8 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
         if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
                 log_debug("eventfd read: %m");
-        lifecycle_collect(&((Manager *) userdata)->ctx.lifecycle);
+        if (lifecycle_collect(&((Manager *) userdata)->ctx.lifecycle))
+                manager_schedule_save(userdata);
         return 0;
 }
 

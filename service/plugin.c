@@ -283,6 +283,11 @@ int plugin_load_builtin(Plugin **cache, const PluginDirs *dirs, const char *type
                         r = check_file_trust(&st, path, error);
                         if (r < 0)
                                 return r;
+                        /* as for third-party libraries: whoever may write a directory above
+                         * the file may put another file in its place */
+                        r = check_parents(path, error);
+                        if (r < 0)
+                                return r;
                         r = load_from_fd(*cache, &fd, path, ETMEM_ENGINE_OPS_SYMBOL, false, type, &p, error);
                         if (r < 0)
                                 return r;

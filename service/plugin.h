@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <sys/types.h>
 
 #include "etmem-plugin.h"
@@ -39,9 +40,16 @@ struct TaskImpl {
         void *priv;
         struct etmem_task_conf conf;
         /* type=pid: the start time of the process the task first found, so a pid that
-         * another process takes later is never adopted (0 = not bound yet; atomic). */
+         * another process takes later is never adopted (0 = not bound yet; atomic).
+         * Persisted as the task's binding; TASK_BOUND_OTHER_BOOT when the state file
+         * bound it to a process of an earlier boot, which no process can match. */
         unsigned long long bound_starttime;
+        /* type=name with uid=: only processes whose real and effective uid are this */
+        bool has_match_uid;
+        uid_t match_uid;
 };
+
+#define TASK_BOUND_OTHER_BOOT ULLONG_MAX
 
 typedef struct PluginDirs {
         char **engines_dirs;  /* searched in order; NULL-terminated */

@@ -39,6 +39,7 @@ struct etmem_run {
         size_t n_pids;
         char *status;
         char *last_error;
+        pid_t skipped_logged;   /* the process report_skipped() last logged */
         bool dirty;
 };
 
@@ -156,6 +157,12 @@ static void phase_one(Phase *ph, Slot *s) {
                 run_status(ph->run, "pid %d exited during the cycle: nothing done to it", (int) s->t.pid);
                 return;
         }
+        if (!mem_target_creds_unchanged(s->target)) {
+                s->failed = true; /* e.g. it exec'd a setuid program since it was resolved */
+                run_error(ph->run, "pid %d (%s) changed credentials or became non-dumpable during the cycle: "
+                          "left alone", (int) s->t.pid, s->target->comm);
+                return;
+        }
         if (ph->act)
                 r = ops->act ? ops->act(ph->run, eng, task, &s->t, s->priv) : 0;
         else
@@ -197,7 +204,9 @@ static void run_phase(TaskRun *r, Slot *slots, size_t n, bool act, unsigned roun
 }
 
 /* A type=pid task stays with the process it first found: the same pid with another
- * start time is an unrelated process that reused the number, and is never touched. */
+ * start time is an unrelated process that reused the number, and is never touched.
+ * The binding survives restarts (the state file), so a restored task does not adopt
+ * whoever holds the pid by then.  False with Status set when the task must do nothing. */
 static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, size_t n) {
         unsigned long long want = __atomic_load_n(&r->impl->bound_starttime, __ATOMIC_SEQ_CST);
         pid_t root = (pid_t) strtol(r->task.value, NULL, 10);
@@ -209,9 +218,40 @@ static bool pid_target_is_bound_process(TaskRun *r, const MemTarget *targets, si
                         __atomic_store_n(&r->impl->bound_starttime, targets[i].starttime, __ATOMIC_SEQ_CST);
                         return true;
                 }
-                return targets[i].starttime == want;
+                if (targets[i].starttime == want)
+                        return true;
+                if (want == TASK_BOUND_OTHER_BOOT)
+                        run_status(r, "bound to pid %d of an earlier boot (binding in the state file); that process "
+                                   "is gone and pid %d is another process now: nothing done (remove and add the "
+                                   "task again to bind it to this one)", (int) root, (int) root);
+                else
+                        run_status(r, "bound to the process of pid %d started at tick %llu, but pid %d now belongs to "
+                                   "another process (started at tick %llu): nothing done (remove and add the task "
+                                   "again to bind it to this one)", (int) root, want, (int) root, targets[i].starttime);
+                return false;
         }
         return true; /* a thread id of the process: resolution already mapped it */
+}
+
+/* LastError says which process was left alone and why, every cycle it happens (plugins
+ * overwrite Status); the log says it when the first such process changes. */
+static void report_skipped(TaskRun *r, const MemTargetSkipped *sk) {
+        char *s = NULL;
+        bool news;
+        int k = sk->n > 1 ? asprintf(&s, "%s (and %zu more left alone)", sk->why, sk->n - 1) :
+                            asprintf(&s, "%s", sk->why);
+
+        if (k < 0)
+                return;
+        pthread_mutex_lock(&r->lock);
+        news = sk->pid != r->skipped_logged;
+        r->skipped_logged = sk->pid;
+        free(r->last_error);
+        r->last_error = s;
+        pthread_mutex_unlock(&r->lock);
+        if (news)
+                log_info("task %s/%s/%s: %zu process(es) left alone: %s", r->task.project, r->task.engine,
+                         r->task.name, sk->n, sk->why);
 }
 
 /* The end of every cycle: publish the figures and wake the loop thread. */
@@ -252,15 +292,19 @@ static void run_cycle(TaskRun *r) {
                 run_engine_cycle(r, cycle);
                 return;
         }
-        k = mem_targets_resolve(r->task.type, r->task.value, &targets, &n);
+        MemTargetSkipped skipped;
+        k = mem_targets_resolve_query(&(MemTargetQuery) {
+                        .type = r->task.type, .value = r->task.value,
+                        .has_uid = r->impl->has_match_uid, .uid = r->impl->match_uid,
+                }, &targets, &n, &skipped);
+        if (k >= 0 && skipped.n > 0)
+                report_skipped(r, &skipped);
         if (k < 0) {
                 run_error(r, "cannot resolve %s %s: %s", r->task.type, r->task.value, strerror(-k));
                 n = 0;
         } else if (n == 0)
                 run_status(r, "waiting: no process matches %s %s", r->task.type, r->task.value);
         else if (streq(r->task.type, "pid") && !pid_target_is_bound_process(r, targets, n)) {
-                run_status(r, "the process of pid %s exited and its pid now belongs to another process: nothing done",
-                                r->task.value);
                 mem_targets_free(targets, n);
                 targets = NULL;
                 n = 0;

@@ -21,6 +21,10 @@ struct Task {
         TaskRun *run;       /* while running (lifecycle.c) */
         TaskRun *stopping;  /* stopped, worker not returned yet */
 
+        /* impl->bound_starttime as last seen by lifecycle_collect(), which asks for a
+         * state save when the worker bound the task (so the binding survives a crash) */
+        unsigned long long binding_seen;
+
         /* Last published figures (from the run's snapshot, on the loop thread). */
         TaskFigures figures;
 };

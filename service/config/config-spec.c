@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,8 +312,10 @@ int config_engine_spec(const Config *c, const ConfigSection *s, EngineSpec *ret,
 }
 
 int config_task_spec(const Config *c, const ConfigSection *s, TaskSpec *ret, ConfigError *err) {
-        static const char *const generic[] = { "project", "engine", "name", "type", "value", NULL };
-        const ConfigParam *project, *engine, *name, *type, *value;
+        static const char *const generic[] = { "project", "engine", "name", "type", "value", "uid", "binding", NULL };
+        const ConfigParam *project, *engine, *name, *type, *value, *uid, *binding;
+        /* the binding is written by etmemd (the state file, ExportConfig's JSON), never by etmem's INI */
+        bool allow_binding = !c || c->format != CONFIG_FORMAT_INI;
         TaskSpec spec = {};
         int r;
 
@@ -397,6 +400,40 @@ int config_task_spec(const Config *c, const ConfigSection *s, TaskSpec *ret, Con
 
         spec.type = type->value;
         spec.value = value->value;
+
+        uid = config_section_get(s, "uid");
+        if (uid) {
+                unsigned long long v;
+
+                if (!streq(spec.type, "name"))
+                        return config_error_param(err, c, uid,
+                                                  "only a type=name task takes uid (a type=pid task names its process)");
+                r = check_uint(err, c, uid, 0, CONFIG_TASK_UID_MAX, &v);
+                if (r < 0)
+                        return r;
+                spec.has_uid = true;
+                spec.uid = (uint32_t) v;
+        }
+
+        binding = config_section_get(s, "binding");
+        if (binding) {
+                int k = -1;
+
+                if (!allow_binding)
+                        return config_error_param(err, c, binding,
+                                                  "is written by etmemd in its state file and JSON exports, "
+                                                  "not in etmem's INI files");
+                if (!streq(spec.type, "pid"))
+                        return config_error_param(err, c, binding, "only a type=pid task has a binding");
+                if (sscanf(binding->value, "%llu@%36[0-9a-f-]%n", &spec.binding_start, spec.binding_boot, &k) != 2 ||
+                    k < 0 || binding->value[k] || binding->value[0] < '0' || binding->value[0] > '9' ||
+                    strlen(spec.binding_boot) != CONFIG_BOOT_ID_MAX || spec.binding_start == 0)
+                        return config_error_param(err, c, binding,
+                                                  SHOWN_FMT " is not START@BOOT_ID (the process's start time in "
+                                                  "clock ticks, /proc/PID/stat field 22, then the boot's "
+                                                  "/proc/sys/kernel/random/boot_id)", SHOWN(binding->value));
+                spec.has_binding = true;
+        }
 params:
         r = collect_params(s, generic, &spec.params, &spec.n_params);
         if (r < 0)

@@ -291,8 +291,9 @@ int config_to_ini(const Config *c, char **ret) {
                 for (size_t j = 0; j < s->n_params; j++) {
                         const ConfigParam *p = &s->params[j];
 
-                        /* the run state is carried by JSON (the state file) only */
-                        if (s->type == CONFIG_SECTION_PROJECT && streq(p->key, "state"))
+                        /* the run state and a pid task's binding are carried by JSON (the state file) only */
+                        if ((s->type == CONFIG_SECTION_PROJECT && streq(p->key, "state")) ||
+                            (s->type == CONFIG_SECTION_TASK && streq(p->key, "binding")))
                                 continue;
                         if (!config_key_is_valid(p->key) || !config_value_is_valid(p->value))
                                 return -EINVAL;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONFIG_MAX_BYTES (1024u * 1024u)  /* a larger file is refused */
 #define CONFIG_MAX_SECTIONS 4096u
@@ -27,6 +28,8 @@
 #define CONFIG_MAX_PARAMS 256u             /* keys in one section */
 #define CONFIG_TASK_PID_MAX 4194304u       /* PID_MAX_LIMIT on 64-bit kernels */
 #define CONFIG_TASK_COMM_MAX 15u           /* TASK_COMM_LEN - 1 */
+#define CONFIG_TASK_UID_MAX 4294967294u    /* (uid_t) -1 means "no uid" */
+#define CONFIG_BOOT_ID_MAX 36u             /* /proc/sys/kernel/random/boot_id */
 
 typedef enum ConfigFormat {
         CONFIG_FORMAT_AUTO = 0, /* JSON if the first non-blank byte is '{', INI otherwise */
@@ -174,6 +177,14 @@ typedef struct TaskSpec {
         const char *value;     /* pid: 1..CONFIG_TASK_PID_MAX decimal; name: 1..15 bytes, no '/' */
         bool untargeted;       /* neither type nor value given (psi): type "name", value
                                 * CONFIG_TASK_UNTARGETED_VALUE, as upstream's psi_conf.yaml writes */
+        /* uid=N (type=name): only processes whose real and effective uid are N match */
+        bool has_uid;
+        uint32_t uid;
+        /* binding=START@BOOT_ID (type=pid, JSON and the state file only): the start time
+         * (/proc/PID/stat field 22) of the process the task bound itself to, in that boot */
+        bool has_binding;
+        unsigned long long binding_start;
+        char binding_boot[CONFIG_BOOT_ID_MAX + 1];
         const ConfigParam **params;
         size_t n_params;
 } TaskSpec;

@@ -14,12 +14,17 @@
 #include "proc-util.h"
 #include "target.h"
 
+#define PIDFD_THREAD_FLAG O_EXCL /* PIDFD_THREAD, include/uapi/linux/pidfd.h */
+
 #ifndef MPOL_MF_MOVE
 #define MPOL_MF_MOVE (1 << 1)
 #endif
 
-/* move_pages(2) takes a pid, not a pidfd: the pidfd is checked alive right before
- * every call, so a pid that was reused is never moved (the window is one syscall). */
+/* move_pages(2) and migrate_pages(2) take a pid, not a pidfd.  The pidfd is checked
+ * before every call and again after it: a pid is not given to another process before
+ * the one holding it has exited, so a pidfd that is still alive after the call proves
+ * the call reached our process.  One that died during the call is reported (-ESRCH):
+ * nothing more is done, and the caller says the target exited. */
 static long sys_move_pages(pid_t pid, unsigned long count, void **pages, const int *nodes, int *status, int flags) {
         return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
 }
@@ -46,6 +51,8 @@ int mem_page_nodes(pid_t pid, int pidfd, const uint64_t *addrs, size_t n, int *s
                         return -ESRCH;
                 if (sys_move_pages(pid, k, pages, NULL, status + off, 0) < 0)
                         return -errno;
+                if (!mem_pidfd_alive(pidfd))
+                        return -ESRCH; /* the status may be another process's */
         }
         return 0;
 }
@@ -77,6 +84,8 @@ int mem_move_pages(pid_t pid, int pidfd, const uint64_t *addrs, const int *nodes
                         pages[i] = (void *) (uintptr_t) addrs[off + i];
                 r = sys_move_pages(pid, k, pages, nodes + off, st, MPOL_MF_MOVE);
                 stats->syscalls++;
+                if (!mem_pidfd_alive(pidfd))
+                        return -ESRCH;
                 if (r < 0) {
                         if (errno == ESRCH)
                                 return -ESRCH;
@@ -110,6 +119,8 @@ int mem_migrate_process(pid_t pid, int pidfd, uint64_t from, uint64_t to) {
         r = syscall(SYS_migrate_pages, pid, (unsigned long) ETMEM_NUMA_MAX_NODES + 1, &f, &t);
         if (r < 0)
                 return -errno;
+        if (!mem_pidfd_alive(pidfd))
+                return -ESRCH;
         return (int) r;
 }
 
@@ -148,13 +159,24 @@ int mem_set_affinity(pid_t pid, int pidfd, const uint64_t *cpus, size_t words, u
 
                 if (*end || tid <= 0)
                         continue;
-                /* the directory belongs to the live process (checked at open): its tids are its threads */
+                /* A thread's id is freed as soon as it exits, while its process lives on: the
+                 * tid is held by a thread pidfd (Linux 6.9), opened while the tid is listed
+                 * in our process's task directory and still alive after the call, so the
+                 * call reached that thread.  Older kernels: the tid as read (a window of
+                 * the readdir and one syscall). */
+                _cleanup_close_ int tfd = (int) syscall(SYS_pidfd_open, (pid_t) tid, PIDFD_THREAD_FLAG);
+                if (tfd < 0 && errno == ESRCH)
+                        continue;
+                if (tfd >= 0 && faccessat(dirfd(d), de->d_name, F_OK, 0) < 0)
+                        continue; /* not (or no longer) a thread of this process */
                 if (sched_setaffinity((pid_t) tid, setsize, set) < 0) {
                         if (errno == ESRCH)
                                 continue; /* that thread exited meanwhile */
                         r = -errno;
                         break;
                 }
+                if (tfd >= 0 && !mem_pidfd_alive(tfd))
+                        continue; /* exited during the call: not counted */
                 threads++;
         }
         CPU_FREE(set);

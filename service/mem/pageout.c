@@ -99,11 +99,48 @@ static int flush(int pidfd, int pagemap_fd, Batch *b, struct etmem_pageout_stats
         return 0;
 }
 
+typedef struct PageoutCtx {
+        int pidfd, pagemap_fd;
+        Batch *b;
+        uint64_t batch_bytes;
+        const struct etmem_pageout_opts *opts;
+        struct etmem_pageout_stats *st;
+} PageoutCtx;
+
+/* Adds [start, end) to the batch in small iovecs, flushing full batches. */
+static int add_range(PageoutCtx *c, uint64_t start, uint64_t end) {
+        Batch *b = c->b;
+        int r;
+
+        while (start < end) {
+                /* Small iovecs: the kernel pages out 64 KiB iovecs ~1.7x faster than
+                 * one multi-MiB range (bench/bench-mem, docs/benchmarks.md). */
+                uint64_t len = MIN(MIN(end - start, c->batch_bytes - b->bytes), MEM_PAGEOUT_IOV_BYTES);
+                b->iov[b->n++] = (struct iovec) { .iov_base = (void *) (uintptr_t) start, .iov_len = len };
+                b->bytes += len;
+                start += len;
+                if (b->n < IOV_MAX && b->bytes < c->batch_bytes)
+                        continue;
+                if (c->opts->cancelled && c->opts->cancelled(c->opts->userdata))
+                        return -ECANCELED;
+                if (!mem_pidfd_alive(c->pidfd))
+                        return -ESRCH;
+                r = flush(c->pidfd, c->pagemap_fd, b, c->st);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_present(uint64_t start, uint64_t end, bool present, void *userdata) {
+        return present ? add_range(userdata, start, end) : 0;
+}
+
 int mem_pageout(pid_t pid, int pidfd, const struct etmem_range *ranges, size_t n,
                 const struct etmem_pageout_opts *opts, struct etmem_pageout_stats *stats) {
         static const struct etmem_pageout_opts no_opts = {};
         _cleanup_free_ Batch *b = NULL;
-        _cleanup_close_ int pagemap_fd = -1;
+        _cleanup_close_ int pagemap_fd = -1, scan_fd = -1;
         struct etmem_pageout_stats st = {};
         uint64_t batch_bytes, ps = mem_page_size();
         int r = 0;
@@ -121,34 +158,22 @@ int mem_pageout(pid_t pid, int pidfd, const struct etmem_range *ranges, size_t n
                 if (pagemap_fd < 0)
                         return pagemap_fd;
         }
+        /* Only what is resident goes into iovecs: a range over 1 TiB of reserved address
+         * space with one page in it is one iovec, not 16 million (PAGEMAP_SCAN; older
+         * kernels get the whole range). */
+        scan_fd = mem_pagemap_open(pid, pidfd);
 
+        PageoutCtx c = { .pidfd = pidfd, .pagemap_fd = pagemap_fd, .b = b, .batch_bytes = batch_bytes,
+                         .opts = opts, .st = &st };
         for (size_t i = 0; i < n && r >= 0; i++) {
                 uint64_t start = ranges[i].start, end = ranges[i].end;
                 if (start % ps || end % ps || end < start) {
                         r = -EINVAL;
                         break;
                 }
-                while (start < end) {
-                        /* Small iovecs: the kernel pages out 64 KiB iovecs ~1.7x faster than
-                         * one multi-MiB range (bench/bench-mem, docs/benchmarks.md). */
-                        uint64_t len = MIN(MIN(end - start, batch_bytes - b->bytes), MEM_PAGEOUT_IOV_BYTES);
-                        b->iov[b->n++] = (struct iovec) { .iov_base = (void *) (uintptr_t) start, .iov_len = len };
-                        b->bytes += len;
-                        start += len;
-                        if (b->n < IOV_MAX && b->bytes < batch_bytes)
-                                continue;
-                        if (opts->cancelled && opts->cancelled(opts->userdata)) {
-                                r = -ECANCELED;
-                                break;
-                        }
-                        if (!mem_pidfd_alive(pidfd)) {
-                                r = -ESRCH;
-                                break;
-                        }
-                        r = flush(pidfd, pagemap_fd, b, &st);
-                        if (r < 0)
-                                break;
-                }
+                r = scan_fd >= 0 ? mem_pagemap_scan_fd(scan_fd, start, end, add_present, &c) : -EOPNOTSUPP;
+                if (r == -EOPNOTSUPP)
+                        r = add_range(&c, start, end);
         }
         if (r >= 0 && b->n > 0) {
                 if (opts->cancelled && opts->cancelled(opts->userdata))

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,10 @@ typedef struct ProcEntry {
         unsigned long long starttime;
         char comm[MEM_COMM_MAX];
         bool selected;
+        bool refused;           /* left alone: neither it nor its descendants are taken */
+        bool has_creds;
+        MemCreds creds;
+        size_t via;             /* the matched process it was selected through (itself for a match) */
 } ProcEntry;
 
 static int parse_pid(const char *s, pid_t *ret) {
@@ -179,19 +185,119 @@ static pid_t tgid_of(pid_t pid) {
         return 0;
 }
 
-static void select_descendants(ProcEntry *v, size_t n) {
+int mem_proc_creds(pid_t pid, int pidfd, MemCreds *ret) {
+        char path[64], line[256];
+        _cleanup_close_ int dfd = -1;
+        _cleanup_fclose_ FILE *f = NULL;
+        struct stat st;
+        unsigned u[2], g[2];
+        int have = 0, fd;
+
+        snprintf(path, sizeof path, "/proc/%d", (int) pid);
+        dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        fd = openat(dfd, "status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        f = fdopen(fd, "re");
+        if (!f) {
+                close(fd);
+                return -errno;
+        }
+        while (have != 3 && fgets(line, sizeof line, f)) {
+                if (sscanf(line, "Uid: %u %u", &u[0], &u[1]) == 2)
+                        have |= 1;
+                else if (sscanf(line, "Gid: %u %u", &g[0], &g[1]) == 2)
+                        have |= 2;
+        }
+        if (have != 3)
+                return -ESRCH; /* a zombie has no credentials left to read */
+        /* The kernel gives the files of a process's /proc/PID to root while it is not
+         * dumpable (task_dump_owner(), updated on each lookup), and to its euid otherwise
+         * (the directory itself keeps its first owner).  Looked up after status was
+         * read, so a process that turned non-dumpable in between is seen so. */
+        if (fstatat(dfd, "status", &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        if (pidfd >= 0 && !mem_pidfd_alive(pidfd))
+                return -ESRCH;
+        *ret = (MemCreds) {
+                .ruid = u[0], .euid = u[1], .rgid = g[0], .egid = g[1],
+                .dumpable = st.st_uid == u[1],
+        };
+        return 0;
+}
+
+static bool creds_same_ids(const MemCreds *a, const MemCreds *b) {
+        return a->ruid == b->ruid && a->euid == b->euid && a->rgid == b->rgid && a->egid == b->egid;
+}
+
+bool mem_target_creds_unchanged(const MemTarget *t) {
+        MemCreds now;
+
+        return t && mem_proc_creds(t->pid, t->pidfd, &now) >= 0 && creds_same_ids(&now, &t->creds) &&
+               now.dumpable == t->creds.dumpable;
+}
+
+static bool entry_creds(ProcEntry *e) {
+        if (!e->has_creds)
+                e->has_creds = mem_proc_creds(e->pid, -1, &e->creds) >= 0;
+        return e->has_creds;
+}
+
+static void skip(MemTargetSkipped *skipped, ProcEntry *e, const char *fmt, ...) __attribute__((__format__(printf, 3, 4)));
+static void skip(MemTargetSkipped *skipped, ProcEntry *e, const char *fmt, ...) {
+        va_list ap;
+
+        e->refused = true;
+        e->selected = false;
+        if (!skipped || skipped->n++ > 0)
+                return;
+        skipped->pid = e->pid;
+        va_start(ap, fmt);
+        vsnprintf(skipped->why, sizeof skipped->why, fmt, ap);
+        va_end(ap);
+}
+
+/* A descendant of a selected process is taken only when it runs as the process it was
+ * matched through and is dumpable; one left alone takes its own descendants with it. */
+static void select_descendants(ProcEntry *v, size_t n, MemTargetSkipped *skipped) {
         /* Fixed point over ppid links: cheap for the few thousand processes a host has. */
         bool changed = true;
         while (changed) {
                 changed = false;
                 for (size_t i = 0; i < n; i++) {
-                        if (v[i].selected)
+                        ProcEntry *e = &v[i];
+
+                        if (e->selected || e->refused)
                                 continue;
-                        for (size_t j = 0; j < n; j++)
-                                if (v[j].selected && v[j].pid == v[i].ppid) {
-                                        v[i].selected = changed = true;
+                        for (size_t j = 0; j < n; j++) {
+                                if (!v[j].selected || v[j].pid != e->ppid)
+                                        continue;
+                                ProcEntry *m = &v[v[j].via];
+
+                                changed = true;
+                                if (!entry_creds(e)) {
+                                        e->refused = true; /* exited meanwhile */
                                         break;
                                 }
+                                if (!creds_same_ids(&e->creds, &m->creds))
+                                        skip(skipped, e,
+                                             "pid %d (%s) runs as uid %u/%u gid %u/%u, unlike pid %d (%s) it "
+                                             "descends from (uid %u/%u gid %u/%u): left alone",
+                                             (int) e->pid, e->comm, (unsigned) e->creds.ruid, (unsigned) e->creds.euid,
+                                             (unsigned) e->creds.rgid, (unsigned) e->creds.egid, (int) m->pid, m->comm,
+                                             (unsigned) m->creds.ruid, (unsigned) m->creds.euid,
+                                             (unsigned) m->creds.rgid, (unsigned) m->creds.egid);
+                                else if (!e->creds.dumpable)
+                                        skip(skipped, e, "pid %d (%s), a descendant of pid %d (%s), is not dumpable: "
+                                             "left alone", (int) e->pid, e->comm, (int) m->pid, m->comm);
+                                else {
+                                        e->selected = true;
+                                        e->via = v[j].via;
+                                }
+                                break;
+                        }
                 }
         }
 }
@@ -202,7 +308,12 @@ static int cmp_target(const void *a, const void *b) {
 }
 
 int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, size_t *n_ret) {
+        return mem_targets_resolve_query(&(MemTargetQuery) { .type = type, .value = value }, ret, n_ret, NULL);
+}
+
+int mem_targets_resolve_query(const MemTargetQuery *q, MemTarget **ret, size_t *n_ret, MemTargetSkipped *skipped) {
         _cleanup_free_ ProcEntry *procs = NULL;
+        const char *type = q ? q->type : NULL, *value = q ? q->value : NULL;
         MemTarget *t = NULL;
         size_t n_procs = 0, n = 0, n_selected = 0;
         bool by_pid;
@@ -239,16 +350,33 @@ int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, si
                 }
         }
 
+        if (skipped)
+                *skipped = (MemTargetSkipped) {};
         bool comm_comparable = strlen(value) < MEM_COMM_MAX;
         for (size_t i = 0; i < n_procs; i++) {
                 ProcEntry *e = &procs[i];
-                if (by_pid)
-                        e->selected = e->pid == want;
+
+                e->via = i;
+                if (e->flags & PF_KTHREAD_FLAG)
+                        continue;
+                if (by_pid) {
+                        /* named by pid: taken whoever it runs as (its creds are the reference) */
+                        e->selected = e->pid == want && entry_creds(e);
+                        continue;
+                }
+                if (!(comm_comparable && streq(e->comm, value)) && !exe_basename_is(e->pid, value))
+                        continue;
+                if (!entry_creds(e))
+                        continue; /* exited meanwhile */
+                if (q->has_uid && (e->creds.ruid != q->uid || e->creds.euid != q->uid))
+                        continue; /* not this task's user: never matched at all */
+                if (!e->creds.dumpable)
+                        skip(skipped, e, "pid %d (%s) matches the name but is not dumpable: left alone "
+                             "(a type=pid task can name it)", (int) e->pid, e->comm);
                 else
-                        e->selected = (comm_comparable && streq(e->comm, value)) ||
-                                      exe_basename_is(e->pid, value);
+                        e->selected = true;
         }
-        select_descendants(procs, n_procs);
+        select_descendants(procs, n_procs, skipped);
 
         pid_t self = getpid();
         for (size_t i = 0; i < n_procs; i++) {
@@ -298,6 +426,7 @@ int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, si
                         .pid = e->pid,
                         .pidfd = fd,
                         .starttime = e->starttime,
+                        .creds = e->creds,
                 };
                 memcpy(t[n - 1].comm, e->comm, sizeof e->comm);
         }
@@ -309,6 +438,23 @@ int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, si
                 qsort(t, n, sizeof *t, cmp_target);
         *ret = t;
         *n_ret = n;
+        return 0;
+}
+
+int mem_boot_id(char ret[37]) {
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        char buf[64];
+        ssize_t l;
+
+        if (fd < 0)
+                return -errno;
+        l = read(fd, buf, sizeof buf - 1);
+        if (l < 0)
+                return -errno;
+        if (l < 36)
+                return -EBADMSG;
+        memcpy(ret, buf, 36);
+        ret[36] = 0;
         return 0;
 }
 

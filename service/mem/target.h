@@ -9,12 +9,34 @@
 
 #define MEM_COMM_MAX 16 /* TASK_COMM_LEN: 15 characters + NUL */
 
+/* Who a process runs as, and whether it may be looked into (DESIGN §7, docs/security.md). */
+typedef struct MemCreds {
+        uid_t ruid, euid;
+        gid_t rgid, egid;
+        bool dumpable;  /* false: its /proc/PID files are root's while it runs as another euid */
+} MemCreds;
+
 typedef struct MemTarget {
         pid_t pid;
         int pidfd;                      /* owned; -1 after mem_targets_free() */
         char comm[MEM_COMM_MAX];
         unsigned long long starttime;   /* /proc/PID/stat field 22, clock ticks since boot */
+        MemCreds creds;                 /* as resolved; mem_target_creds_unchanged() checks them again */
 } MemTarget;
+
+typedef struct MemTargetQuery {
+        const char *type;       /* "pid" | "name" */
+        const char *value;
+        bool has_uid;           /* type=name: only processes whose real and effective uid are uid */
+        uid_t uid;
+} MemTargetQuery;
+
+/* What resolution left alone, and why (the first such process in pid order). */
+typedef struct MemTargetSkipped {
+        size_t n;
+        pid_t pid;
+        char why[256];
+} MemTargetSkipped;
 
 /* Resolves a task's processes.
  *   type "pid":  value is a decimal pid (a thread id maps to its process); that
@@ -29,6 +51,25 @@ typedef struct MemTarget {
  * Returns 0 (with *n_ret = 0 and *ret = NULL when nothing matches), -EINVAL for a
  * bad type or value, or another negative errno. */
 int mem_targets_resolve(const char *type, const char *value, MemTarget **ret, size_t *n_ret);
+
+/* The same with the rule of docs/security.md ("What a task may touch"):
+ *   - a process matched by name is left alone when it is not dumpable, or (with
+ *     q->has_uid) when its real or effective uid is not q->uid;
+ *   - a descendant (of a name or pid match) is left alone when it is not dumpable or
+ *     when its real/effective uid or gid differ from those of the process it was
+ *     matched through; its own descendants are then left alone too;
+ *   - the process named by a type=pid task is always taken.
+ * skipped (may be NULL) counts the processes left alone and says why for the first. */
+int mem_targets_resolve_query(const MemTargetQuery *q, MemTarget **ret, size_t *n_ret, MemTargetSkipped *skipped);
+
+/* Reads the credentials of a process (through its pidfd: -ESRCH once it is gone). */
+int mem_proc_creds(pid_t pid, int pidfd, MemCreds *ret);
+/* True while the target still runs with the credentials it was resolved with (a
+ * setuid exec after resolution makes it false). */
+bool mem_target_creds_unchanged(const MemTarget *t);
+
+/* This boot's /proc/sys/kernel/random/boot_id (36 characters + NUL). */
+int mem_boot_id(char ret[37]);
 
 /* Closes every pidfd and frees the array (NULL is fine). */
 void mem_targets_free(MemTarget *t, size_t n);

@@ -96,33 +96,65 @@ static int page_idle_chunk(PageIdle *p, size_t n) {
         return 0;
 }
 
-static int page_idle_observe(MemTracker *t, unsigned round, const MemVmaList *vmas, MemObsList *out) {
-        PageIdle *p = t->priv;
+/* The cap on one round's work: pagemap entries read per round (2^26: 256 GiB of address
+ * space with 4 KiB pages, 512 MiB read).  Only reached on kernels without PAGEMAP_SCAN,
+ * where a sparse mapping is read whole; what is past it gets no verdict this round. */
+#define PAGE_IDLE_ROUND_BUDGET (1ULL << 26)
+
+typedef struct Walk {
+        MemTracker *t;
+        MemObsList *out;
+        uint64_t budget; /* pages left this round */
+} Walk;
+
+/* Pages of [a, end) that are present: idle bits read and re-armed, observations pushed. */
+static int walk_present(uint64_t a, uint64_t end, bool present, void *userdata) {
+        Walk *w = userdata;
+        PageIdle *p = w->t->priv;
         uint64_t ps = mem_page_size();
         int r;
 
-        for (size_t i = 0; i < vmas->n; i++) {
+        if (!present)
+                return 0;
+        while (a < end) {
+                if (w->budget == 0)
+                        return 0;
+                uint64_t e = MIN(MIN(end, a + CHUNK * ps), a + w->budget * ps);
+                size_t n = (size_t) ((e - a) / ps);
+                r = mem_pagemap_read_fd(p->pagemap_fd, a, e, p->pm);
+                if (r < 0)
+                        return r == -EIO ? -ESRCH : r;
+                w->budget -= n;
+                r = page_idle_chunk(p, n);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < n; k++) {
+                        if (!(p->pm[k] & ETMEM_PM_PRESENT))
+                                continue;
+                        r = mem_obs_push(w->out, a + k * ps, a + (k + 1) * ps, !p->idle[k], ps);
+                        if (r < 0)
+                                return r;
+                }
+                a = e;
+        }
+        return 0;
+}
+
+static int page_idle_observe(MemTracker *t, unsigned round, const MemVmaList *vmas, MemObsList *out) {
+        PageIdle *p = t->priv;
+        Walk w = { .t = t, .out = out, .budget = PAGE_IDLE_ROUND_BUDGET };
+        int r;
+
+        for (size_t i = 0; i < vmas->n && w.budget > 0; i++) {
                 const MemVma *v = &vmas->v[i];
                 if (v->special || v->rss == 0 || (v->flags & ETMEM_REGION_HUGETLB))
                         continue;
-                for (uint64_t a = v->start; a < v->end;) {
-                        uint64_t e = MIN(v->end, a + CHUNK * ps);
-                        size_t n = (size_t) ((e - a) / ps);
-                        r = mem_pagemap_read_fd(p->pagemap_fd, a, e, p->pm);
-                        if (r < 0)
-                                return r == -EIO ? -ESRCH : r;
-                        r = page_idle_chunk(p, n);
-                        if (r < 0)
-                                return r;
-                        for (size_t k = 0; k < n; k++) {
-                                if (!(p->pm[k] & ETMEM_PM_PRESENT))
-                                        continue;
-                                r = mem_obs_push(out, a + k * ps, a + (k + 1) * ps, !p->idle[k], ps);
-                                if (r < 0)
-                                        return r;
-                        }
-                        a = e;
-                }
+                /* only the present ranges of the VMA: the cost follows resident memory */
+                r = mem_pagemap_scan_fd(p->pagemap_fd, v->start, v->end, walk_present, &w);
+                if (r == -EOPNOTSUPP)
+                        r = walk_present(v->start, v->end, true, &w);
+                if (r < 0)
+                        return r == -EIO ? -ESRCH : r;
         }
         return 0;
 }

@@ -481,9 +481,9 @@ class EtmemTestCase(unittest.TestCase):
         self.daemons = []
         self.daemon = self.new_daemon(args=self.daemon_args) if self.start_daemon_in_setup else None
 
-    def new_daemon(self, state_dir=None, args=(), start=True, workdir=None):
+    def new_daemon(self, state_dir=None, args=(), start=True, workdir=None, engines_dirs=None):
         workdir = workdir or tempfile.mkdtemp(prefix='d', dir=self.tmp)
-        d = Daemon(self.bus, workdir, state_dir=state_dir, args=args)
+        d = Daemon(self.bus, workdir, state_dir=state_dir, args=args, engines_dirs=engines_dirs)
         self.daemons.append(d)
         self.addCleanup(self._reap, d)
         if start:

@@ -8,10 +8,11 @@ plugins were loaded (glibc's dlopen() of /proc/self/fd/N once returned the
 previously loaded library)."""
 
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from etmem_fixture import ENGINE_IFACE, EtmemTestCase, engine_path, main, project_path  # noqa: E402
+from etmem_fixture import ENGINES_DIRS, ENGINE_IFACE, EtmemTestCase, engine_path, main, project_path  # noqa: E402
 
 REFUSED = 'org.etmem.Error.PluginRefused'
 EXPECT = {'badabi': ('ABI', 'major'), 'nosym': ('etmem_engine_ops',)}
@@ -62,6 +63,33 @@ class TestPlugins(EtmemTestCase):
         # the loaded engine is still the sleeper
         self.assertEqual(str(self.call(engine_path('p', 'sleeper'), ENGINE_IFACE, 'Command', 'sa{sv}', 'ping', {})),
                          '{"pong":"engine"}')
+
+    def test_builtin_engine_directories_checked(self):
+        """Issue #10, item 10: an in-tree engine is loaded only when every directory above
+        it is root's and not writable by group or others (as third-party libraries)."""
+        if os.geteuid() != 0:
+            self.skipTest('needs root (chown)')
+        src = next(os.path.join(d, 'etmem-engine-sleeper.so') for d in ENGINES_DIRS.split(':')
+                   if os.path.exists(os.path.join(d, 'etmem-engine-sleeper.so')))
+        above = os.path.join(self.tmp, 'above')
+        engines = os.path.join(above, 'engines')
+        os.makedirs(engines)
+        shutil.copy(src, engines)
+        os.chmod(os.path.join(engines, 'etmem-engine-sleeper.so'), 0o755)
+        os.chmod(above, 0o777)
+        self.daemon.stop()
+        self.daemon = self.new_daemon(engines_dirs=engines)
+        self.create_project('p')
+        msg = self.assertDBusError(REFUSED, self.add_engine, 'p', 'sleeper')
+        print('group/other-writable parent: %s' % msg)
+        self.assertIn('directory %s is writable by group or others' % above, msg)
+        os.chmod(above, 0o755)
+        os.chown(above, 65534, 65534)
+        msg = self.assertDBusError(REFUSED, self.add_engine, 'p', 'sleeper')
+        print('parent owned by nobody: %s' % msg)
+        self.assertIn('directory %s is owned by uid 65534' % above, msg)
+        os.chown(above, 0, 0)
+        self.add_engine('p', 'sleeper')  # the same file under trusted directories loads
 
     def test_each_type_runs_its_own_plugin(self):
         # after the sleeper is loaded, cslide must still be cslide: it checks node_pair,

@@ -17,7 +17,8 @@ import time
 import dbus
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from etmem_fixture import PROJECT_IFACE, EtmemTestCase, main, project_path, spawn_target  # noqa: E402
+from etmem_fixture import (PROJECT_IFACE, TASK_IFACE, EtmemTestCase, main, project_path,  # noqa: E402
+                           spawn_target, task_path)
 from test_scheduler import read_record  # noqa: E402
 
 WRITES = 200
@@ -62,6 +63,81 @@ class TestRestart(EtmemTestCase):
         self.daemon.start()
         self.assertEqual(self.snapshot(), before)
         self.assertEqual(self.prop(project_path('run'), PROJECT_IFACE, 'State'), 'stopped')
+
+    def saved_task(self, name):
+        with open(self.daemon.state_file) as f:
+            saved = json.load(f)
+        for p in saved['projects']:
+            for e in p.get('engines', []):
+                for t in e.get('tasks', []):
+                    if t['name'] == name:
+                        return saved, t
+        self.fail('no task %s in the state file: %s' % (name, saved))
+
+    def test_pid_binding_survives_restart(self):
+        """Issue #10, item 4: a pid task's binding (its process's start time) is in the
+        state file; a restored task whose pid now names another process says so in
+        Status and calls its engine for nothing."""
+        target = spawn_target(self)
+        with open('/proc/%d/stat' % target.pid) as f:
+            start = int(f.read().rsplit(')', 1)[1].split()[19])
+        with open('/proc/sys/kernel/random/boot_id') as f:
+            boot = f.read().strip()
+        rec = os.path.join(self.tmp, 'record')
+        tp = task_path('bind', 'sleeper', 't')
+        self.create_project('bind', loop=1, interval=1, sleep=1)
+        self.add_engine('bind', 'sleeper')
+        self.add_task('bind', 'sleeper', 't', 'pid', target.pid, busy_ms=1, record=rec)
+        self.call(project_path('bind'), PROJECT_IFACE, 'Start')
+        self.wait_until(lambda: read_record(rec), 10, 'the task to scan its process')
+        self.wait_until(lambda: 'binding' in self.saved_task('t')[1].get('params', {}), 10,
+                        'the binding in the state file')
+        self.assertEqual(self.daemon.stop(), 0, self.daemon.log_tail())
+        saved, t = self.saved_task('t')
+        self.assertEqual(t['params']['binding'], '%d@%s' % (start, boot),
+                         'the binding is the start time of pid %d in this boot' % target.pid)
+
+        def restart_with(binding):
+            t['params']['binding'] = binding
+            with open(self.daemon.state_file, 'w') as f:
+                json.dump(saved, f)
+            if os.path.exists(rec):
+                os.unlink(rec)
+            self.daemon.start()
+
+        # the same process: the restored task goes on with it
+        restart_with('%d@%s' % (start, boot))
+        self.wait_until(lambda: read_record(rec), 10, 'the restored task to scan the process it was bound to')
+        self.assertEqual(self.daemon.stop(), 0, self.daemon.log_tail())
+
+        # the pid now holds a process started at another time (what pid reuse looks like)
+        restart_with('%d@%s' % (start - 1, boot))
+        status = self.wait_until(lambda: 'now belongs to' in self.prop(tp, TASK_IFACE, 'Status') and
+                                 self.prop(tp, TASK_IFACE, 'Status'), 10, 'Status to explain the refusal')
+        print('Status after a restart with another process at the pid: %s' % status)
+        self.assertIn('pid %d' % target.pid, status)
+        self.assertEqual(self.prop(project_path('bind'), PROJECT_IFACE, 'State'), 'running')
+        time.sleep(2.5)  # two more cycles
+        self.assertEqual(read_record(rec), [], 'the engine was called for a process the task is not bound to')
+        _, again = self.saved_task('t')
+        self.assertEqual(again['params']['binding'], '%d@%s' % (start - 1, boot),
+                         'the mismatched binding is kept, not replaced by the new process')
+        self.assertEqual(self.daemon.stop(), 0, self.daemon.log_tail())
+
+        # a binding from another boot: no process of this boot is it
+        restart_with('%d@%s' % (start, '0' * 8 + boot[8:]))
+        status = self.wait_until(lambda: 'earlier boot' in self.prop(tp, TASK_IFACE, 'Status') and
+                                 self.prop(tp, TASK_IFACE, 'Status'), 10, 'Status to name the earlier boot')
+        time.sleep(2.5)
+        self.assertEqual(read_record(rec), [], 'the engine was called for a binding of another boot')
+
+    def test_binding_is_not_an_ini_key(self):
+        self.create_project('p')
+        self.add_engine('p', 'sleeper')
+        with self.assertRaises(dbus.exceptions.DBusException) as cm:
+            self.load_config('[task]\nproject=p\nengine=sleeper\nname=t\ntype=pid\nvalue=1\nbinding=5@x\n',
+                             'ini', 'b.ini')
+        self.assertIn('b.ini:7: key \'binding\'', str(cm.exception))
 
     def test_sigkill_during_state_writes(self):
         d = self.daemon

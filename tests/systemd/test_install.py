@@ -143,6 +143,32 @@ class TestInstall(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ''), 'systemd-analyze verify found problems')
         print('systemd-analyze verify: exit 0, no output')
 
+    def test_sandbox(self):
+        """Issue #10, item 10: devices closed but /dev/etmem_scan, /proc/sys and /sys
+        read-only but for exactly the files etmemd writes (each named in the sources)."""
+        with open(self.path(self.unit_path())) as f:
+            lines = [line.strip() for line in f if '=' in line and not line.lstrip().startswith('#')]
+        values = {}
+        for line in lines:
+            k, v = line.split('=', 1)
+            values.setdefault(k, []).append(v)
+        print('DevicePolicy=%s DeviceAllow=%s ProtectKernelTunables=%s ReadWritePaths=%s'
+              % (values.get('DevicePolicy'), values.get('DeviceAllow'), values.get('ProtectKernelTunables'),
+                 values.get('ReadWritePaths')))
+        self.assertEqual(values.get('DevicePolicy'), ['closed'])
+        self.assertEqual(values.get('DeviceAllow'), ['/dev/etmem_scan rw'])
+        self.assertEqual(values.get('ProtectKernelTunables'), ['yes'])
+        rw = sorted(p for v in values.get('ReadWritePaths', []) for p in v.split())
+        want = {'-/sys/kernel/mm/damon/admin': ('service/mem/sysfs-util.h', '"/sys/kernel/mm/damon/admin"'),
+                '-/sys/kernel/mm/page_idle/bitmap': ('service/mem/sysfs-util.h', '"/sys/kernel/mm/page_idle/bitmap"'),
+                '-/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs':
+                    ('plugins/numa/numa.c', 'khugepaged/scan_sleep_millisecs"'),
+                '-/sys/fs/cgroup': ('plugins/psi/psi-cgroup.c', '"/sys/fs/cgroup"')}
+        self.assertEqual(rw, sorted(want), 'ReadWritePaths are exactly the sysfs files etmemd writes')
+        for path, (src, needle) in want.items():
+            with open(os.path.join(SOURCE_ROOT, src)) as f:
+                self.assertIn(needle, f.read(), '%s: the source that writes %s' % (src, path))
+
     def test_security(self):
         if not shutil.which('systemd-analyze'):
             self.skipTest('systemd-analyze is not installed')
