@@ -38,3 +38,8 @@ int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error);
  * ..., NULL). */
 int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
                   ObjRefs *ret, ConfigError *error);
+/* Would params be accepted for the existing engine e, as its [engine] section in a
+ * config file: key and value rules, the generic checks and the plugin's own keys (its
+ * fill_eng_params, on a copy)?  Changes nothing.  Engine1.Command("set") runs it on
+ * the merged params before authorizing, so that a setting is taken all-or-nothing. */
+int apply_engine_check(const Engine *e, char **params, const char *source, ConfigError *error);

@@ -98,7 +98,7 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
 static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         const struct etmem_engine_ops *ops = e->impl->plugin->ops;
-        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_strv_free_ char **args = NULL, **merged = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
         _cleanup_free_ char *json = NULL;
         struct etmem_error err = {};
@@ -114,6 +114,18 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_read_params(msg, &args, error);
         if (r < 0)
                 return r;
+        /* "set" is taken as the engine's section of a config file would be, all-or-nothing,
+         * and checked before polkit is asked: what it records must export and save again. */
+        if (streq(cmd, "set")) {
+                ConfigError ce = {};
+
+                r = engine_params_merged(e, args, &merged);
+                if (r < 0)
+                        return r;
+                r = apply_engine_check(e, merged, "Command set", &ce);
+                if (r < 0)
+                        return bus_error_set_config(error, r, &ce);
+        }
         /* Engine commands may read other processes' page maps: manage, not inspect. */
         task_name = params_get(args, "task");
         r = bus_authorize(msg, ACTION_MANAGE,
@@ -151,9 +163,7 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
                                          err.key[0] ? err.key : "", err.key[0] ? ": " : "",
                                          err.message[0] ? err.message : strerror(-r));
         if (streq(cmd, "set")) {
-                r = engine_params_merge(e, args);
-                if (r < 0)
-                        return r;
+                engine_set_params(e, TAKE_PTR(merged));
                 tree_changed(e->project->tree, OBJ_ENGINE, e, TREE_CHANGE_PARAMS);
                 bus_context_schedule_save(bus_context_of_tree(e->project->tree));
         }

@@ -14,8 +14,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from polkit_fixture import (ACCESS_DENIED, MANAGER_IFACE, MANAGER_PATH, PolkitTestCase, as_nobody, call,  # noqa: E402
-                            main)
+import dbus  # noqa: E402
+
+from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE,  # noqa: E402
+                            PolkitTestCase, as_nobody, call, engine_path, main, unwrap)
 
 MANAGE, LOAD_ENGINE = 'org.etmem.manage', 'org.etmem.load-engine'
 INVALID = 'org.etmem.Error.InvalidConfig'
@@ -74,6 +76,67 @@ class TestLoadConfigAction(PolkitTestCase):
         self.assertEqual(res[0]['error'], INVALID)
         self.assertIn('loop', res[1]['message'])
         self.assertEqual(self.pk.checks(), [], 'polkit was asked about input that does not validate')
+
+
+NUMA_PROJECT = '{"projects": [{"name": "nu", "loop": 1, "interval": 1, "sleep": 1, "engines": [{"name": "numa", "type": "numa"}]}]}'
+
+
+class TestCommandSet(PolkitTestCase):
+    """Item 7: Engine1.Command("set") is checked as the engine's section of a config file
+    would be, all-or-nothing and before polkit: a 5001-digit number (which the plugin
+    alone parsed as 5) once made every later ExportConfig and state save fail."""
+
+    def setUp(self):
+        super().setUp()
+        self.pk = self.start_mock()
+        self.daemon = self.start_daemon()
+        self.mgr('LoadConfig', 'sss', NUMA_PROJECT, 'json', 'root')
+        self.engine = engine_path('nu', 'numa')
+
+    def params(self):
+        return unwrap(self.call(self.engine, PROPS_IFACE, 'Get', 'ss', ENGINE_IFACE, 'Params'))
+
+    def set(self, **kv):
+        return self.call(self.engine, ENGINE_IFACE, 'Command', 'sa{sv}', 'set',
+                         dbus.Dictionary({k: dbus.String(v) for k, v in kv.items()}, signature='sv'))
+
+    def assertSetRefused(self, what, words, **kv):
+        with self.assertRaises(dbus.exceptions.DBusException, msg='set %s was accepted' % what) as cm:
+            self.set(**kv)
+        msg = cm.exception.get_dbus_message()
+        print('set %s: %s: %s' % (what, cm.exception.get_dbus_name(), msg[:300]))
+        self.assertEqual(cm.exception.get_dbus_name(), INVALID)
+        self.assertLess(len(msg), 2000, 'the error repeats the whole value')
+        for w in words:
+            self.assertIn(w, msg, 'the error for %s does not say %r' % (what, w))
+
+    def test_set_is_checked_like_a_config_file(self):
+        self.set(cpu_threshold='30')
+        before = self.params()
+        self.assertEqual(before.get('cpu_threshold'), '30', before)
+        self.assertSetRefused('a 5001-digit number', ['cpu_threshold', '4096'], cpu_threshold='0' * 5000 + '5')
+        self.assertSetRefused('a number out of range', ['cpu_threshold', '0..100000'], cpu_threshold='100001')
+        # all-or-nothing: a good key next to a bad one is not taken either
+        self.assertSetRefused('a good and a bad key', ['mem_threshold'], cpu_threshold='40', mem_threshold='lots')
+        self.assertSetRefused('an unknown key', ['colour'], colour='blue')
+        after = self.params()
+        self.assertEqual(after, before, 'a refused set changed Params')
+        text = str(self.mgr('ExportConfig', 's', 'json'))
+        self.assertIn('"cpu_threshold"', text)
+        self.assertNotIn('0' * 100, text)
+        # the engine itself did not take the refused values either
+        shown = str(self.call(self.engine, ENGINE_IFACE, 'Command', 'sa{sv}', 'showplacement', {}))
+        self.assertIn('"cpu_threshold":"30"', shown.replace(' ', ''), shown[:300])
+        print('after the refused sets: Params %s; ExportConfig %d bytes' % (after, len(text)))
+
+    def test_bad_set_never_reaches_polkit(self):
+        self.pk.set_allowed([MANAGE])
+        self.pk.clear()
+        _, res = as_nobody(self.bus, [call(self.engine, ENGINE_IFACE, 'Command', 'sa{sv}', 'set',
+                                           {'cpu_threshold': '0' * 5000 + '5'})])
+        print('nobody set a 5001-digit number: %s: %s' % (res[0].get('error'), res[0].get('message', '')[:200]))
+        self.assertDenied(res[0], 'set of a 5001-digit number', INVALID)
+        self.assertEqual(self.pk.checks(), [], 'polkit was asked about a set that does not validate')
 
 
 if __name__ == '__main__':
