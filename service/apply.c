@@ -551,8 +551,8 @@ static int section_add_pairs(ConfigSection *s, const char *source, const char *c
         return 0;
 }
 
-int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  ObjRefs *ret, ConfigError *error) {
+int apply_section_new(ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                      Config **ret, bool *ret_thirdparty, ConfigError *error) {
         _cleanup_(config_freep) Config *c = config_new(source);
         ConfigSection *s;
         int r;
@@ -562,9 +562,12 @@ int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const
         r = section_add_pairs(s, source, lead, error);
         if (r >= 0)
                 r = section_add_pairs(s, source, (const char *const *) params, error);
+        if (r >= 0)
+                r = apply_validate(c, ret_thirdparty, error);
         if (r < 0)
                 return r;
-        return apply_config(m, c, ret, error);
+        *ret = TAKE_PTR(c);
+        return 0;
 }
 
 int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error) {

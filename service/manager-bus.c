@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "authorize.h"
+#include "bus-check.h"
 #include "bus-context.h"
 #include "bus-managed-objects.h"
 #include "bus-names.h"
@@ -64,9 +65,11 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
         BusContext *ctx = userdata;
         ApplyEnv env = bus_context_apply_env(ctx);
         _cleanup_strv_free_ char **params = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
         ConfigError ce = {};
         const char *name;
+        bool thirdparty;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
@@ -75,13 +78,19 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
+        r = bus_check_name("project", name, error);
+        if (r < 0)
+                return r;
+        r = apply_section_new(CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &c,
+                              &thirdparty, &ce);
+        if (r < 0)
+                return bus_error_set_config(error, r, &ce);
         r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
         if (r < 0)
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(&env, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &objs,
-                          &ce);
+        r = apply_config(&env, c, &objs, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
         bus_context_schedule_save(ctx);
@@ -95,6 +104,9 @@ static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_err
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_check_name("project", name, error);
         if (r < 0)
                 return r;
         r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
@@ -117,6 +129,7 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        _cleanup_(bus_details_done) BusDetails d = {};
         const char *text, *format, *source;
         ConfigError ce = {};
         ConfigFormat f;
@@ -129,6 +142,9 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (config_format_from_string(format, &f) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
+        r = bus_check_source(source, error);
+        if (r < 0)
+                return r;
         r = config_parse(text, strlen(text), f, source[0] ? source : "config", &c, &ce);
         if (r < 0)
                 return bus_error_set_config(error, -EINVAL, &ce); /* -E2BIG of a limit too */
@@ -140,7 +156,10 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = unload ? 0 : apply_validate(c, &thirdparty, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
-        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL, error);
+        r = bus_details_add_config(&d, c, source);
+        if (r < 0)
+                return r;
+        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)

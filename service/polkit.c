@@ -7,6 +7,7 @@
  * An idle event source frees the entry once the second pass is over.  This is
  * systemd's bus-polkit.c async_polkit_query scheme, without the hashmap. */
 #include <stdlib.h>
+#include <string.h>
 #include <systemd/sd-event.h>
 
 #include "log.h"
@@ -245,6 +246,18 @@ static int second_pass(Query *q, const char *action, const char *const *details,
         return caller_still_connected(q->request, action, error);
 }
 
+/* Details reach polkit's rules and its agents' dialogs: short, and no control characters. */
+static bool details_are_sane(const char *const *details) {
+        for (const char *const *i = details; i && i[0]; i++) {
+                if (strlen(i[0]) > POLKIT_DETAIL_MAX)
+                        return false;
+                for (const char *c = i[0]; *c; c++)
+                        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                                return false;
+        }
+        return true;
+}
+
 static int new_check_call(sd_bus_message *m, const char *action, const char *const *details, bool interactive,
                           sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL;
@@ -294,6 +307,12 @@ int polkit_check(sd_bus_message *m, const char *action, const char *const *detai
         if (!sd_bus_message_get_sender(m))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s was refused: the caller has no bus name to show polkit.", action);
+        if (!details_are_sane(details)) {
+                log_warning("not asking polkit about %s with a detail longer than %u bytes or with control "
+                            "characters", action, POLKIT_DETAIL_MAX);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s was refused: its polkit details are not printable or too long.", action);
+        }
         if (!event)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s was refused: polkit cannot be asked without an event loop.", action);

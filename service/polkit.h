@@ -12,6 +12,10 @@
 /* Calls held at once waiting for polkit; more are refused (LimitsExceeded). */
 #define POLKIT_PENDING_MAX 1024u
 
+/* Longest detail (key or value) polkit is shown; longer ones, or any with control
+ * characters, are refused without asking (callers pass validated names). */
+#define POLKIT_DETAIL_MAX 1024u
+
 /* True once polkit has answered for m and m is being dispatched a second time. */
 bool polkit_answered(sd_bus_message *m);
 

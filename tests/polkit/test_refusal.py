@@ -20,6 +20,9 @@ from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_
 LOAD_TEXT = '[project]\nname=pload\nloop=1\ninterval=1\nsleep=1\n'
 UNLOAD_T1 = '[task]\nproject=P\nengine=sleeper\nname=t1\n'
 PID = str(os.getpid())
+# what polkit is shown of a pid task's target (issue #10 item 8): this test, run by root
+with open('/proc/self/comm') as _f:
+    TARGET = {'pid': PID, 'process': _f.read().strip(), 'uid': '0'}
 
 
 def mutating_calls():
@@ -30,20 +33,21 @@ def mutating_calls():
         ('CreateProject', call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', 'pnew',
                                {'loop': 1, 'interval': 1, 'sleep': 1}), {'project': 'pnew'}),
         ('AddEngine', call(Q, PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'sleeper', {}),
-         {'project': 'Q', 'engine': 'sleeper'}),
+         {'project': 'Q', 'engine': 'sleeper', 'type': 'sleeper'}),
         ('AddTask', call(E, ENGINE_IFACE, 'AddTask', 'sa{sv}', 't2', {'type': 'pid', 'value': PID}),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't2'}),
+         dict(TARGET, project='P', engine='sleeper', task='t2')),
         ('Command', call(E, ENGINE_IFACE, 'Command', 'sa{sv}', 'ping', {'task': 't1'}),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't1'}),
+         dict(TARGET, project='P', engine='sleeper', task='t1', command='ping')),
         ('Start', call(P, PROJECT_IFACE, 'Start'), {'project': 'P'}),
         ('Stop', call(P, PROJECT_IFACE, 'Stop'), {'project': 'P'}),
         ('RemoveTask', call(E, ENGINE_IFACE, 'RemoveTask', 's', 't1'),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't1'}),
+         dict(TARGET, project='P', engine='sleeper', task='t1')),
         ('RemoveEngine', call(P, PROJECT_IFACE, 'RemoveEngine', 's', 'sleeper'),
          {'project': 'P', 'engine': 'sleeper'}),
-        ('LoadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'), {}),
+        ('LoadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'),
+         {'source': 'pload.conf', 'projects': 'pload'}),
         ('UnloadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'UnloadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'),
-         {}),
+         {'source': 'pload.conf', 'projects': 'pload'}),
         ('RemoveProject', call(MANAGER_PATH, MANAGER_IFACE, 'RemoveProject', 's', 'P'), {'project': 'P'}),
     ]
 

@@ -11,16 +11,18 @@ is refused with InvalidConfig before polkit is asked at all (parse -> validate -
 authorize -> act): bad input never costs a polkit prompt."""
 
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 
-from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE,  # noqa: E402
-                            PolkitTestCase, as_nobody, call, engine_path, main, unwrap)
+from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, PROJECT_IFACE,  # noqa: E402
+                            PROPS_IFACE, PolkitTestCase, as_nobody, call, engine_path, main, project_path, track, unwrap)
 
 MANAGE, LOAD_ENGINE = 'org.etmem.manage', 'org.etmem.load-engine'
 INVALID = 'org.etmem.Error.InvalidConfig'
+INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
 
 # "third\u0070arty" is JSON for "thirdparty"; the raw text has no "thirdparty" in it
 ESCAPED_THIRDPARTY = r'''{"projects": [{"name": "tp", "loop": 1, "interval": 1, "sleep": 1,
@@ -100,12 +102,12 @@ class TestCommandSet(PolkitTestCase):
         return self.call(self.engine, ENGINE_IFACE, 'Command', 'sa{sv}', 'set',
                          dbus.Dictionary({k: dbus.String(v) for k, v in kv.items()}, signature='sv'))
 
-    def assertSetRefused(self, what, words, **kv):
+    def assertSetRefused(self, what, words, error=INVALID, **kv):
         with self.assertRaises(dbus.exceptions.DBusException, msg='set %s was accepted' % what) as cm:
             self.set(**kv)
         msg = cm.exception.get_dbus_message()
         print('set %s: %s: %s' % (what, cm.exception.get_dbus_name(), msg[:300]))
-        self.assertEqual(cm.exception.get_dbus_name(), INVALID)
+        self.assertEqual(cm.exception.get_dbus_name(), error)
         self.assertLess(len(msg), 2000, 'the error repeats the whole value')
         for w in words:
             self.assertIn(w, msg, 'the error for %s does not say %r' % (what, w))
@@ -114,7 +116,8 @@ class TestCommandSet(PolkitTestCase):
         self.set(cpu_threshold='30')
         before = self.params()
         self.assertEqual(before.get('cpu_threshold'), '30', before)
-        self.assertSetRefused('a 5001-digit number', ['cpu_threshold', '4096'], cpu_threshold='0' * 5000 + '5')
+        self.assertSetRefused('a 5001-digit number', ['cpu_threshold', '4096'], INVALID,
+                              cpu_threshold='0' * 5000 + '5')
         self.assertSetRefused('a number out of range', ['cpu_threshold', '0..100000'], cpu_threshold='100001')
         # all-or-nothing: a good key next to a bad one is not taken either
         self.assertSetRefused('a good and a bad key', ['mem_threshold'], cpu_threshold='40', mem_threshold='lots')
@@ -137,6 +140,123 @@ class TestCommandSet(PolkitTestCase):
         print('nobody set a 5001-digit number: %s: %s' % (res[0].get('error'), res[0].get('message', '')[:200]))
         self.assertDenied(res[0], 'set of a 5001-digit number', INVALID)
         self.assertEqual(self.pk.checks(), [], 'polkit was asked about a set that does not validate')
+
+
+MIB = 1024 * 1024
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS in /proc/%d/status' % pid)
+
+
+class TestCheckedBeforeHeld(PolkitTestCase):
+    """Item 6: sizes and names are checked before a call is held for polkit.  With a
+    polkit that never answers, nobody sends calls carrying megabytes (a 3 MiB project
+    name, a 3 MiB config, a 3 MiB parameter): each is refused at once, polkit is never
+    asked, and etmemd does not keep the messages (its RSS does not grow by their size)."""
+
+    def setUp(self):
+        super().setUp()
+        self.pk = self.start_mock()
+        self.pk.hang(True)
+        self.daemon = self.start_daemon(polkit_timeout=60)
+        self.create_project('p')
+        self.mgr('LoadConfig', 'sss', NUMA_PROJECT, 'json', 'root')
+
+    def test_big_calls_are_refused_at_once(self):
+        big = 'a' * (3 * MIB)
+        calls = [
+            ('CreateProject, a 3 MiB name', INVALID,
+             call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', big, {}, timeout=5)),
+            ('RemoveProject, a 3 MiB name', INVALID,
+             call(MANAGER_PATH, MANAGER_IFACE, 'RemoveProject', 's', big, timeout=5)),
+            ('LoadConfig, 3 MiB of text', INVALID,
+             call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', '#' + big, 'ini', 'big', timeout=5)),
+            ('AddEngine, a 3 MiB parameter', INVALID,
+             call(project_path('p'), PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'numa', {'exclude': big}, timeout=5)),
+            ('Command, a 3 MiB argument', INVALID,
+             call(engine_path('nu', 'numa'), ENGINE_IFACE, 'Command', 'sa{sv}', 'showplacement', {'x': big},
+                  timeout=5)),
+        ] * 3
+        before = rss_kib(self.daemon.proc.pid)
+        self.pk.clear()
+        _, res = as_nobody(self.bus, [c for _, _, c in calls])
+        after = rss_kib(self.daemon.proc.pid)
+        for (what, name, _), r in zip(calls, res):
+            print('%s: %s in %.3f s: %s' % (what, r.get('error'), r['seconds'], (r.get('message') or '')[:160]))
+        print('etmemd RSS %d KiB before, %d KiB after %d calls of 3 MiB' % (before, after, len(calls)))
+        for (what, name, _), r in zip(calls, res):
+            self.assertDenied(r, what, name)
+            self.assertLess(r['seconds'], 2, '%s was not refused at once' % what)
+            self.assertLess(len(r['message']), 1000, '%s: the error repeats the input' % what)
+        self.assertEqual(self.pk.checks(), [], 'polkit was asked about calls that do not validate')
+        self.assertLess(after - before, 16 * 1024, 'etmemd grew by %d KiB' % (after - before))
+
+
+TWO_PROJECTS = '{"projects": [{"name": "a1", "loop": 1, "interval": 1, "sleep": 1}, ' \
+               '{"name": "b2", "loop": 1, "interval": 1, "sleep": 1}]}'
+
+
+class TestDetails(PolkitTestCase):
+    """Item 8: polkit details are built from validated arguments, bounded, printable, and
+    name the target: a pid task's pid, process name and owner; LoadConfig's and
+    UnloadConfig's source and projects.  The mock polkitd records what it was shown."""
+
+    OWNER = 4242   # a user of its own, not nobody: the target's uid must be the process's
+
+    def setUp(self):
+        super().setUp()
+        self.pk = self.start_mock()
+        self.pk.set_allowed([MANAGE])
+        self.daemon = self.start_daemon()
+        self.create_project('p')
+        self.call(project_path('p'), PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'sleeper', {})
+        # a process of another user, renamed so that its comm carries a newline
+        self.target = track(subprocess.Popen(['setpriv', '--reuid=%d' % self.OWNER, '--regid=%d' % self.OWNER,
+                                              '--clear-groups', '/usr/bin/python3', '-c',
+                                              'import ctypes,time; ctypes.CDLL(None).prctl(15, b"evil\\nname", 0,0,0); '
+                                              'print(1, flush=True); time.sleep(120)'],
+                                             stdout=subprocess.PIPE, text=True))
+        self.addCleanup(self.target.kill)
+        self.assertEqual(self.target.stdout.readline().strip(), '1')
+
+    def test_details_name_the_target(self):
+        eng = engine_path('p', 'sleeper')
+        pid = self.target.pid
+        self.pk.clear()
+        _, res = as_nobody(self.bus, [
+            call(eng, ENGINE_IFACE, 'AddTask', 'sa{sv}', 't1', {'type': 'pid', 'value': str(pid)}),
+            call(eng, ENGINE_IFACE, 'AddTask', 'sa{sv}', 't2', {'type': 'name', 'value': 'redis-server'}),
+            call(eng, ENGINE_IFACE, 'RemoveTask', 's', 't1'),
+            call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', TWO_PROJECTS, 'json', '/etc/etmem/two.json'),
+            call(MANAGER_PATH, MANAGER_IFACE, 'UnloadConfig', 'sss', TWO_PROJECTS, 'json', 'two'),
+            call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', TWO_PROJECTS, 'json', 'bad\nsource'),
+        ])
+        checks = self.pk.checks()
+        for r in res:
+            print('result: %s' % (r.get('error') or 'ok'))
+        for ch in checks:
+            print('polkit was shown %s %s' % (ch['action'], ch['details']))
+        for r, what in zip(res[:5], ('AddTask pid', 'AddTask name', 'RemoveTask', 'LoadConfig', 'UnloadConfig')):
+            self.assertOk(r, what)
+        self.assertDenied(res[5], 'LoadConfig with a newline in its source', INVALID_ARGS)
+        self.assertEqual(len(checks), 5, 'polkit was asked %d times for 5 valid calls' % len(checks))
+        want_pid = {'project': 'p', 'engine': 'sleeper', 'pid': str(pid), 'process': 'evil?name',
+                    'uid': str(self.OWNER)}
+        self.assertEqual(checks[0]['details'], dict(want_pid, task='t1'))
+        self.assertEqual(checks[1]['details'], {'project': 'p', 'engine': 'sleeper', 'task': 't2',
+                                                'process': 'redis-server'})
+        self.assertEqual(checks[2]['details'], dict(want_pid, task='t1'))
+        self.assertEqual(checks[3]['details'], {'source': '/etc/etmem/two.json', 'projects': 'a1,b2'})
+        self.assertEqual(checks[4]['details'], {'source': 'two', 'projects': 'a1,b2'})
+        for ch in checks:
+            for k, v in ch['details'].items():
+                self.assertLessEqual(len(v), 1024)
+                self.assertFalse(any(ord(c) < 0x20 for c in v), 'detail %s=%r has a control character' % (k, v))
 
 
 if __name__ == '__main__':
