@@ -11,14 +11,17 @@ is refused with InvalidConfig before polkit is asked at all (parse -> validate -
 authorize -> act): bad input never costs a polkit prompt."""
 
 import os
+import pwd
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 
 from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_PATH, PROJECT_IFACE,  # noqa: E402
-                            PROPS_IFACE, PolkitTestCase, as_nobody, call, engine_path, main, project_path, track, unwrap)
+                            PROPS_IFACE, NobodyClient, OM_IFACE, PolkitTestCase, as_nobody, call, engine_path, main, project_path,
+                            track, unwrap)
 
 MANAGE, LOAD_ENGINE = 'org.etmem.manage', 'org.etmem.load-engine'
 INVALID = 'org.etmem.Error.InvalidConfig'
@@ -257,6 +260,87 @@ class TestDetails(PolkitTestCase):
             for k, v in ch['details'].items():
                 self.assertLessEqual(len(v), 1024)
                 self.assertFalse(any(ord(c) < 0x20 for c in v), 'detail %s=%r has a control character' % (k, v))
+
+
+LIMITS = 'org.freedesktop.DBus.Error.LimitsExceeded'
+PER_USER = 8     # POLKIT_PENDING_PER_USER in service/polkit.h
+OTHER_USER = pwd.getpwnam('games').pw_uid   # dbus-daemon refuses a uid without a passwd entry
+
+
+class TestPerUserLimit(PolkitTestCase):
+    """Item 5: every polkit check is a pending reply on etmemd's one bus connection, and
+    the bus allows 128 (Debian's max_replies_per_connection, kept on this bus).  User
+    nobody floods 140 checks that polkit never answers, from two connections: only
+    PER_USER are held, the rest are refused at once with LimitsExceeded, and another
+    user's check still reaches polkit and succeeds; reads never ask polkit.  The held
+    calls also bound etmemd's memory: 20 LoadConfig calls of 900 KiB hold at most
+    PER_USER messages."""
+
+    debian_limits = True
+
+    def setUp(self):
+        super().setUp()
+        self.pk = self.start_mock()
+        self.pk.hang(True)
+        self.daemon = self.start_daemon(polkit_timeout=60)
+
+    def flood(self, calls, connections):
+        c = NobodyClient(self.bus, {'connections': connections, 'calls': calls, 'timeout': 20}, mode='flood')
+        deadline = time.monotonic() + 20
+        while len(self.pk.checks()) < PER_USER and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # anything more that was going to reach polkit has by now
+        return c
+
+    def test_one_user_cannot_use_up_polkit(self):
+        flood = self.flood([call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', 'f%d' % i,
+                                 {'loop': 1, 'interval': 1, 'sleep': 1}, timeout=60) for i in range(70)], 2)
+        held = len(self.pk.checks())
+        # reads by nobody while the flood is held: answered, and polkit is not asked
+        _, reads = as_nobody(self.bus, [call(MANAGER_PATH, PROPS_IFACE, 'GetAll', 's', MANAGER_IFACE, timeout=5),
+                                        call(MANAGER_PATH, OM_IFACE, 'GetManagedObjects', timeout=5),
+                                        call(MANAGER_PATH, 'org.freedesktop.DBus.Introspectable', 'Introspect',
+                                             timeout=5)])
+        for r in reads:
+            self.assertOk(r, 'a read during the flood')
+        self.assertEqual(len(self.pk.checks()), held, 'a read asked polkit')
+        # another user: polkit answers again (the flood stays hung) and allows manage
+        self.pk.hang(False)
+        self.pk.set_allowed([MANAGE])
+        _, other = as_nobody(self.bus, [call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', 'other',
+                                             {'loop': 1, 'interval': 1, 'sleep': 1}, timeout=10)], uid=OTHER_USER)
+        print('nobody flooded 140 checks: %d reached polkit; uid %d: %s'
+              % (held, OTHER_USER, other[0].get('error') or 'created'))
+        self.pk.release()
+        res = flood.results(timeout=60)
+        counts = {}
+        for r in res:
+            counts[r.get('error', 'ok')] = counts.get(r.get('error', 'ok'), 0) + 1
+        limited = [r for r in res if r.get('error') == LIMITS]
+        print('the flood\'s 140 calls: %s; refused within %.2f s: %s'
+              % (counts, max(r['seconds'] for r in limited) if limited else 0,
+                 limited[0]['message'] if limited else '-'))
+        self.assertEqual(held, PER_USER, 'checks of one user that reached polkit')
+        self.assertOk(other[0], 'CreateProject by uid %d during the flood' % OTHER_USER)
+        self.assertEqual(len(limited), 140 - PER_USER)
+        self.assertIn('uid %d' % 65534, limited[0]['message'])
+        self.assertLess(max(r['seconds'] for r in limited), 5, 'the refusals were not at once')
+
+    def test_held_calls_bound_memory(self):
+        padding = ('#' + 'x' * 1000 + '\n') * 900
+        text = padding + '[project]\nname=big\nloop=1\ninterval=1\nsleep=1\n'
+        before = rss_kib(self.daemon.proc.pid)
+        flood = self.flood([call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', text, 'ini', 'big', timeout=60)
+                            for _ in range(20)], 1)
+        held = len(self.pk.checks())
+        after = rss_kib(self.daemon.proc.pid)
+        self.pk.release()
+        res = flood.results(timeout=60)
+        print('20 LoadConfig of %d KiB: %d held, %d refused with LimitsExceeded; etmemd RSS %d -> %d KiB'
+              % (len(text) // 1024, held, sum(1 for r in res if r.get('error') == LIMITS), before, after))
+        self.assertEqual(held, PER_USER)
+        self.assertLess(after - before, (PER_USER + 4) * len(text) // 1024,
+                        'etmemd grew by %d KiB with %d calls held' % (after - before, held))
 
 
 if __name__ == '__main__':
