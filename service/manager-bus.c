@@ -14,7 +14,6 @@
 #include "engine-bus.h"
 #include "etmem-config.h"
 #include "export.h"
-#include "kernel-features.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
@@ -205,6 +204,13 @@ static int method_export_config(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (config_format_from_string(format, &f) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"json\" or \"ini\"", format);
+        /* The whole configuration names every task's pids and process names, which
+         * hidepid= may hide from the caller: manage, not inspect (docs/security.md). */
+        r = bus_authorize(msg, ACTION_MANAGE, NULL, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         r = export_config(&ctx->tree, &c);
         if (r < 0)
                 return r;
@@ -242,23 +248,10 @@ static int property_get_engine_types(sd_bus *bus, const char *path, const char *
 
 static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Probing reads sysfs and may briefly create a kdamond: once per few seconds is plenty. */
-        static char **cache = NULL;
-        static uint64_t cached_at = 0;
-        uint64_t now = 0;
-        int r;
+        BusContext *ctx = userdata;
 
-        (void) sd_event_now(((BusContext *) userdata)->event, CLOCK_MONOTONIC, &now);
-        if (!cache || now - cached_at > 5 * 1000000u) {
-                char **kv = NULL;
-                r = mem_kernel_features(&kv);
-                if (r < 0)
-                        return r;
-                strv_free(cache);
-                cache = kv;
-                cached_at = now;
-        }
-        return bus_append_params(reply, cache);
+        /* the manager's copy (probed at start and on a timer): a read never probes */
+        return bus_append_params(reply, ctx->features);
 }
 
 static int property_get_count(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -13,6 +13,9 @@
 
 #define DEFAULT_MAX_OBJECTS TREE_DEFAULT_MAX_OBJECTS
 
+/* How often KernelFeatures is probed again after the probe at start. */
+#define FEATURES_REPROBE_USEC (10 * 60 * UINT64_C(1000000))
+
 struct Manager {
         BusContext ctx;       /* event, bus, tree, plugins */
 
@@ -20,6 +23,7 @@ struct Manager {
         sd_event_source *save_source; /* deferred state write */
 
         sd_event_source *notify_source;
+        sd_event_source *features_source; /* probes KernelFeatures again */
         bool exiting;
 };
 
