@@ -561,8 +561,8 @@ static int section_add_pairs(ConfigSection *s, const char *source, const char *c
         return 0;
 }
 
-int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  ObjRefs *ret, ConfigError *error) {
+int apply_section_new(ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                      Config **ret, bool *ret_thirdparty, ConfigError *error) {
         _cleanup_(config_freep) Config *c = config_new(source);
         ConfigSection *s;
         int r;
@@ -572,9 +572,12 @@ int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const
         r = section_add_pairs(s, source, lead, error);
         if (r >= 0)
                 r = section_add_pairs(s, source, (const char *const *) params, error);
+        if (r >= 0)
+                r = apply_validate(c, ret_thirdparty, error);
         if (r < 0)
                 return r;
-        return apply_config(m, c, ret, error);
+        *ret = TAKE_PTR(c);
+        return 0;
 }
 
 int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error) {
@@ -608,4 +611,46 @@ int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error) {
                         return -EINVAL;
         }
         return 0;
+}
+
+int apply_engine_check(const Engine *e, char **params, const char *source, ConfigError *error) {
+        _cleanup_(config_freep) Config *c = config_new(source);
+        _cleanup_free_ struct etmem_param *pv = NULL;
+        const struct etmem_engine_ops *ops = e->impl->plugin->ops;
+        bool thirdparty = streq(e->type, "thirdparty");
+        struct etmem_project_info info;
+        struct etmem_error err = {};
+        EngineSpec spec = {};
+        ConfigSection *s;
+        void *priv = NULL;
+        int r;
+
+        if (!c || !(s = config_add_section(c, CONFIG_SECTION_ENGINE)))
+                return -ENOMEM;
+        r = section_add_pairs(s, source,
+                              (const char *const[]) { "project", e->project->name, "name", e->type,
+                                                      thirdparty ? "eng_name" : NULL, e->name, "libname", e->libname,
+                                                      "ops_name", e->ops_name, NULL },
+                              error);
+        if (r >= 0)
+                r = section_add_pairs(s, source, (const char *const *) params, error);
+        if (r < 0)
+                return r;
+        r = config_engine_spec(c, s, &spec, error);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EINVAL;
+        pv = params_to_plugin(spec.params, spec.n_params);
+        if (!pv) {
+                free(spec.params);
+                return -ENOMEM;
+        }
+        /* the plugin's own keys, as a config file's [engine] would be checked: on a copy */
+        project_plugin_info(e->project, &info);
+        r = ops->fill_eng_params(host_table(), &info, &(struct etmem_params) { spec.n_params, pv }, &priv, &err);
+        if (r < 0)
+                r = plugin_error(error, c, s, &err, r, "engine refused its parameters");
+        else if (priv && ops->clear_eng_params)
+                ops->clear_eng_params(priv);
+        free(spec.params);
+        return r;
 }

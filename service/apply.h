@@ -33,8 +33,14 @@ void unapply_commit(ApplyEnv *m, const ObjRefs *l);
  * keys are checked by their plugins when applied), without the tree: what a bus handler
  * runs before it authorizes.  *ret_thirdparty: some engine is thirdparty. */
 int apply_validate(const Config *c, bool *ret_thirdparty, ConfigError *error);
-/* Applies a single section built from bus arguments: the method's own keys (lead: key,
- * value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key, value,
- * ..., NULL). */
-int apply_section(ApplyEnv *m, ConfigSectionType type, const char *source, const char *const *lead, char **params,
-                  ObjRefs *ret, ConfigError *error);
+/* A config of a single section built from bus arguments: the method's own keys (lead:
+ * key, value, ..., NULL — e.g. project=P, name=N) followed by the caller's params (key,
+ * value, ..., NULL), checked by apply_validate() (*ret_thirdparty as there).  A bus
+ * handler builds it before it authorizes and applies it with apply_config() after. */
+int apply_section_new(ConfigSectionType type, const char *source, const char *const *lead, char **params,
+                      Config **ret, bool *ret_thirdparty, ConfigError *error);
+/* Would params be accepted for the existing engine e, as its [engine] section in a
+ * config file: key and value rules, the generic checks and the plugin's own keys (its
+ * fill_eng_params, on a copy)?  Changes nothing.  Engine1.Command("set") runs it on
+ * the merged params before authorizing, so that a setting is taken all-or-nothing. */
+int apply_engine_check(const Engine *e, char **params, const char *source, ConfigError *error);

@@ -6,8 +6,8 @@
 #include "macro.h"
 #include "polkit.h"
 
-/* 1 if the sender's effective uid is 0, 0 if not, or a negative errno (error set). */
-static int sender_is_root(sd_bus_message *m, const char *action, sd_bus_error *error) {
+/* The sender's effective uid, as the bus vouches for it, or a negative errno (error set). */
+static int sender_uid(sd_bus_message *m, const char *action, uid_t *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uint64_t augmented;
         uid_t uid;
@@ -25,17 +25,21 @@ static int sender_is_root(sd_bus_message *m, const char *action, sd_bus_error *e
         if (augmented & SD_BUS_CREDS_EUID)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s was refused: the bus does not vouch for the caller's uid.", action);
-        return uid == 0;
+        *ret = uid;
+        return 0;
 }
 
 int bus_authorize(sd_bus_message *m, const char *action, const char *const *details, sd_bus_error *error) {
+        uid_t uid = 0;
         int r;
 
         /* Second pass of a held call: the uid was checked on the first. */
         if (!polkit_answered(m)) {
-                r = sender_is_root(m, action, error);
-                if (r != 0)
+                r = sender_uid(m, action, &uid, error);
+                if (r < 0)
                         return r;
+                if (uid == 0)
+                        return 1;
         }
-        return polkit_check(m, action, details, error);
+        return polkit_check(m, uid, action, details, error);
 }

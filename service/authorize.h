@@ -26,7 +26,7 @@
  * InteractiveAuthorizationRequired or LimitsExceeded.  details are polkit's
  * a{ss} (keys "project", "engine", "task") or NULL.
  *
- * Reads are not checked: properties, GetManagedObjects, Introspect, and
- * ExportConfig, which returns nothing the properties do not already show
- * (org.etmem.inspect is allow_any=yes anyway). */
+ * Reads are not checked: properties, GetManagedObjects, Introspect.  ExportConfig
+ * is checked as org.etmem.manage: the whole configuration, every task's pids and
+ * process names, goes to those who may change it (docs/security.md, Reading). */
 int bus_authorize(sd_bus_message *m, const char *action, const char *const *details, sd_bus_error *error);

@@ -23,6 +23,9 @@ struct BusContext {
         PluginDirs dirs;
         Plugin *plugins;      /* cache of loaded plugins */
         Lifecycle lifecycle;  /* runs of the tree's tasks */
+        /* KernelFeatures, probed at start and then on a timer, never on a read: the DAMON
+         * probe writes nr_kdamonds, which no caller should be able to trigger. */
+        char **features;
 
         /* Asks for the tree to be written to the state directory (coalesced); the manager's. */
         void (*schedule_save)(BusContext *ctx);

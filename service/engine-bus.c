@@ -4,6 +4,7 @@
 
 #include "apply.h"
 #include "authorize.h"
+#include "bus-check.h"
 #include "bus-context.h"
 #include "bus-names.h"
 #include "bus-objects.h"
@@ -39,11 +40,14 @@ int engine_object_find(sd_bus *bus, const char *path, const char *interface, voi
 static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         _cleanup_strv_free_ char **params = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        _cleanup_(bus_details_done) BusDetails d = {};
         ConfigError ce = {};
         BusContext *ctx;
         ApplyEnv env;
         const char *name;
+        bool thirdparty;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
@@ -52,8 +56,19 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", e->project->name, "engine", e->name, "task", name),
-                          error);
+        r = bus_check_name("task", name, error);
+        if (r < 0)
+                return r;
+        r = apply_section_new(CONFIG_SECTION_TASK, "AddTask",
+                              BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &c,
+                              &thirdparty, &ce);
+        if (r < 0)
+                return bus_error_set_config(error, r, &ce);
+        bus_details_add(&d, "project", e->project->name);
+        bus_details_add(&d, "engine", e->name);
+        bus_details_add(&d, "task", name);
+        bus_details_add_target(&d, params_get(params, "type"), params_get(params, "value"));
+        r = bus_authorize(msg, ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -61,8 +76,7 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
         ctx = bus_context_of_tree(e->project->tree);
         env = bus_context_apply_env(ctx);
-        r = apply_section(&env, CONFIG_SECTION_TASK, "AddTask",
-                          BUS_DETAILS("project", e->project->name, "engine", e->name, "name", name), params, &objs, &ce);
+        r = apply_config(&env, c, &objs, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
         bus_context_schedule_save(ctx);
@@ -71,6 +85,7 @@ static int method_add_task(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
 static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
+        _cleanup_(bus_details_done) BusDetails d = {};
         const char *name;
         Task *t;
         int r;
@@ -78,8 +93,16 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", e->project->name, "engine", e->name, "task", name),
-                          error);
+        r = bus_check_name("task", name, error);
+        if (r < 0)
+                return r;
+        t = engine_find_task(e, name);
+        bus_details_add(&d, "project", e->project->name);
+        bus_details_add(&d, "engine", e->name);
+        bus_details_add(&d, "task", name);
+        if (t)
+                bus_details_add_target(&d, t->type, t->value);
+        r = bus_authorize(msg, ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -98,11 +121,12 @@ static int method_remove_task(sd_bus_message *msg, void *userdata, sd_bus_error 
 static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         const struct etmem_engine_ops *ops = e->impl->plugin->ops;
-        _cleanup_strv_free_ char **args = NULL;
+        _cleanup_strv_free_ char **args = NULL, **merged = NULL;
         _cleanup_free_ struct etmem_param *pv = NULL;
         _cleanup_free_ char *json = NULL;
         struct etmem_error err = {};
         struct etmem_params params = {};
+        _cleanup_(bus_details_done) BusDetails d = {};
         const char *cmd, *task_name;
         Task *t = NULL;
         size_t n = 0;
@@ -114,12 +138,39 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = bus_read_params(msg, &args, error);
         if (r < 0)
                 return r;
-        /* Engine commands may read other processes' page maps: manage, not inspect. */
+        r = bus_check_params(args, error);
+        if (r < 0)
+                return r;
+        if (!config_key_is_valid(cmd))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "a command name is 1..%u characters of [A-Za-z0-9_.-]", CONFIG_KEY_MAX);
         task_name = params_get(args, "task");
-        r = bus_authorize(msg, ACTION_MANAGE,
-                          task_name ? BUS_DETAILS("project", e->project->name, "engine", e->name, "task", task_name)
-                                    : BUS_DETAILS("project", e->project->name, "engine", e->name),
-                          error);
+        if (task_name) {
+                r = bus_check_name("task", task_name, error);
+                if (r < 0)
+                        return r;
+        }
+        /* "set" is taken as the engine's section of a config file would be, all-or-nothing,
+         * and checked before polkit is asked: what it records must export and save again. */
+        if (streq(cmd, "set")) {
+                ConfigError ce = {};
+
+                r = engine_params_merged(e, args, &merged);
+                if (r < 0)
+                        return r;
+                r = apply_engine_check(e, merged, "Command set", &ce);
+                if (r < 0)
+                        return bus_error_set_config(error, r, &ce);
+        }
+        /* Engine commands may read other processes' page maps: manage, not inspect. */
+        bus_details_add(&d, "project", e->project->name);
+        bus_details_add(&d, "engine", e->name);
+        bus_details_add(&d, "command", cmd);
+        bus_details_add(&d, "task", task_name);
+        t = task_name ? engine_find_task(e, task_name) : NULL;
+        if (t)
+                bus_details_add_target(&d, t->type, t->value);
+        r = bus_authorize(msg, ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -151,9 +202,7 @@ static int method_command(sd_bus_message *msg, void *userdata, sd_bus_error *err
                                          err.key[0] ? err.key : "", err.key[0] ? ": " : "",
                                          err.message[0] ? err.message : strerror(-r));
         if (streq(cmd, "set")) {
-                r = engine_params_merge(e, args);
-                if (r < 0)
-                        return r;
+                engine_set_params(e, TAKE_PTR(merged));
                 tree_changed(e->project->tree, OBJ_ENGINE, e, TREE_CHANGE_PARAMS);
                 bus_context_schedule_save(bus_context_of_tree(e->project->tree));
         }

@@ -58,40 +58,41 @@ int engine_reserve_tasks(Engine *e, size_t n) {
 }
 
 /* Params are what the state file and ExportConfig read. */
-int engine_params_merge(Engine *e, char **args) {
-        char ***params = &e->params;
+int engine_params_merged(const Engine *e, char **args, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0;
 
+        for (char **p = e->params; p && p[0]; p += 2)
+                n += 2;
+        for (char **a = args; a && a[0]; a += 2)
+                n += 2;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        n = 0;
+        for (char **p = e->params; p && p[0] && p[1]; p += 2, n += 2)
+                if (!(l[n] = strdup(p[0])) || !(l[n + 1] = strdup(p[1])))
+                        return -ENOMEM;
         for (char **a = args; a && a[0] && a[1]; a += 2) {
-                char **p = *params;
-                size_t n = 0;
-                bool found = false;
+                size_t i = 0;
 
                 if (streq(a[0], "task"))
                         continue;
-                for (; p && p[n]; n += 2)
-                        if (streq(p[n], a[0])) {
-                                char *v = strdup(a[1]);
-                                if (!v)
-                                        return -ENOMEM;
-                                free(p[n + 1]);
-                                p[n + 1] = v;
-                                found = true;
-                                break;
-                        }
-                if (found)
-                        continue;
-                for (n = 0; p && p[n]; n++)
-                        ;
-                p = realloc(p, (n + 3) * sizeof(char *));
-                if (!p)
+                while (i < n && !streq(l[i], a[0]))
+                        i += 2;
+                if (i == n && !(l[n] = strdup(a[0])))
                         return -ENOMEM;
-                *params = p;
-                p[n] = strdup(a[0]);
-                p[n + 1] = strdup(a[1]);
-                p[n + 2] = NULL;
-                if (!p[n] || !p[n + 1])
+                free(l[i + 1]);
+                if (!(l[i + 1] = strdup(a[1])))
                         return -ENOMEM;
+                if (i == n)
+                        n += 2;
         }
+        *ret = TAKE_PTR(l);
         return 0;
 }
 
+void engine_set_params(Engine *e, char **params) {
+        strv_free(e->params);
+        e->params = params;
+}

@@ -28,6 +28,10 @@ static inline void engine_freep(Engine **e) {
 Task *engine_find_task(Engine *e, const char *name);
 /* Makes room for n more tasks, so that tree_attach_task() cannot fail. */
 int engine_reserve_tasks(Engine *e, size_t n);
-/* Records settings a running engine accepted (Command "set"): key, value, ... (the
- * key "task" is not a setting), so that they survive a restart. */
-int engine_params_merge(Engine *e, char **args);
+/* Settings for a running engine (Command "set"): the engine's params with args (key,
+ * value, ...; the key "task" is not a setting) merged in, as a new list in *ret.  The
+ * engine is not changed: engine_set_params() records the list once the engine took it,
+ * so that the settings survive a restart. */
+int engine_params_merged(const Engine *e, char **args, char ***ret);
+/* Takes ownership of params. */
+void engine_set_params(Engine *e, char **params);

@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "authorize.h"
+#include "bus-check.h"
 #include "bus-context.h"
 #include "bus-managed-objects.h"
 #include "bus-names.h"
@@ -13,7 +14,6 @@
 #include "engine-bus.h"
 #include "etmem-config.h"
 #include "export.h"
-#include "kernel-features.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
@@ -64,9 +64,11 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
         BusContext *ctx = userdata;
         ApplyEnv env = bus_context_apply_env(ctx);
         _cleanup_strv_free_ char **params = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
         ConfigError ce = {};
         const char *name;
+        bool thirdparty;
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
@@ -75,13 +77,19 @@ static int method_create_project(sd_bus_message *msg, void *userdata, sd_bus_err
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
+        r = bus_check_name("project", name, error);
+        if (r < 0)
+                return r;
+        r = apply_section_new(CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &c,
+                              &thirdparty, &ce);
+        if (r < 0)
+                return bus_error_set_config(error, r, &ce);
         r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
         if (r < 0)
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
-        r = apply_section(&env, CONFIG_SECTION_PROJECT, "CreateProject", BUS_DETAILS("name", name), params, &objs,
-                          &ce);
+        r = apply_config(&env, c, &objs, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
         bus_context_schedule_save(ctx);
@@ -95,6 +103,9 @@ static int method_remove_project(sd_bus_message *msg, void *userdata, sd_bus_err
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_check_name("project", name, error);
         if (r < 0)
                 return r;
         r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", name), error);
@@ -117,6 +128,7 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        _cleanup_(bus_details_done) BusDetails d = {};
         const char *text, *format, *source;
         ConfigError ce = {};
         ConfigFormat f;
@@ -129,6 +141,9 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         if (config_format_from_string(format, &f) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"ini\", \"json\" or \"\" (auto)", format);
+        r = bus_check_source(source, error);
+        if (r < 0)
+                return r;
         r = config_parse(text, strlen(text), f, source[0] ? source : "config", &c, &ce);
         if (r < 0)
                 return bus_error_set_config(error, -EINVAL, &ce); /* -E2BIG of a limit too */
@@ -140,7 +155,10 @@ static int load_or_unload(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = unload ? 0 : apply_validate(c, &thirdparty, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
-        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, NULL, error);
+        r = bus_details_add_config(&d, c, source);
+        if (r < 0)
+                return r;
+        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)
@@ -186,6 +204,13 @@ static int method_export_config(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (config_format_from_string(format, &f) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "format '%s' is not one of \"json\" or \"ini\"", format);
+        /* The whole configuration names every task's pids and process names, which
+         * hidepid= may hide from the caller: manage, not inspect (docs/security.md). */
+        r = bus_authorize(msg, ACTION_MANAGE, NULL, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* held until polkit answers, then dispatched again */
         r = export_config(&ctx->tree, &c);
         if (r < 0)
                 return r;
@@ -223,23 +248,10 @@ static int property_get_engine_types(sd_bus *bus, const char *path, const char *
 
 static int property_get_features(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Probing reads sysfs and may briefly create a kdamond: once per few seconds is plenty. */
-        static char **cache = NULL;
-        static uint64_t cached_at = 0;
-        uint64_t now = 0;
-        int r;
+        BusContext *ctx = userdata;
 
-        (void) sd_event_now(((BusContext *) userdata)->event, CLOCK_MONOTONIC, &now);
-        if (!cache || now - cached_at > 5 * 1000000u) {
-                char **kv = NULL;
-                r = mem_kernel_features(&kv);
-                if (r < 0)
-                        return r;
-                strv_free(cache);
-                cache = kv;
-                cached_at = now;
-        }
-        return bus_append_params(reply, cache);
+        /* the manager's copy (probed at start and on a timer): a read never probes */
+        return bus_append_params(reply, ctx->features);
 }
 
 static int property_get_count(sd_bus *bus, const char *path, const char *interface, const char *property,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <sys/eventfd.h>
 
+#include "bus-util.h"
+#include "kernel-features.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "macro.h"
@@ -48,6 +50,8 @@ Manager *manager_free(Manager *m) {
         config_dir_done(&m->config_dir);
         sd_event_source_unref(m->save_source);
         sd_event_source_unref(m->notify_source);
+        sd_event_source_unref(m->features_source);
+        strv_free(m->ctx.features);
         if (m->ctx.lifecycle.notify_fd >= 0)
                 close(m->ctx.lifecycle.notify_fd);
         sd_bus_flush_close_unref(m->ctx.bus);
@@ -145,11 +149,44 @@ static int manager_setup_notify(Manager *m) {
         return 0;
 }
 
+static int probe_features(Manager *m) {
+        char **kv = NULL;
+        int r;
+
+        r = mem_kernel_features(&kv);
+        if (r < 0)
+                return r;
+        strv_free(m->ctx.features);
+        m->ctx.features = kv;
+        log_debug("kernel features probed (tracker: %s)", strna(params_get(kv, "tracker")));
+        return 0;
+}
+
+static int on_features_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = probe_features(m);
+        if (r < 0)
+                log_warning("probing kernel features again: %s", strerror(-r));
+        return sd_event_source_set_time_relative(s, FEATURES_REPROBE_USEC);
+}
+
 int manager_add_objects(Manager *m) {
         int r;
 
         r = manager_setup_notify(m);
         if (r < 0)
                 return r;
+        /* modules come and go (etmem_scan, DAMON): probe again now and then, not per read */
+        r = probe_features(m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(m->ctx.event, &m->features_source, CLOCK_MONOTONIC, FEATURES_REPROBE_USEC,
+                                       0, on_features_timer, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->features_source, SD_EVENT_ON);
+        (void) sd_event_source_set_description(m->features_source, "kernel-features-probe");
         return manager_bus_add_objects(&m->ctx);
 }

@@ -14,6 +14,9 @@
 
 #define DEFAULT_MAX_OBJECTS TREE_DEFAULT_MAX_OBJECTS
 
+/* How often KernelFeatures is probed again after the probe at start. */
+#define FEATURES_REPROBE_USEC (10 * 60 * UINT64_C(1000000))
+
 struct Manager {
         BusContext ctx;       /* event, bus, tree, plugins */
 
@@ -22,6 +25,7 @@ struct Manager {
 
         sd_event_source *notify_source;
         ConfigDir config_dir; /* applied at start and on SIGHUP */
+        sd_event_source *features_source; /* probes KernelFeatures again */
         bool exiting;
 };
 

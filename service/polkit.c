@@ -7,6 +7,7 @@
  * An idle event source frees the entry once the second pass is over.  This is
  * systemd's bus-polkit.c async_polkit_query scheme, without the hashmap. */
 #include <stdlib.h>
+#include <string.h>
 #include <systemd/sd-event.h>
 
 #include "log.h"
@@ -30,6 +31,7 @@ struct Query {
         sd_bus_message *request; /* the held call: the registry's key */
         sd_bus_slot *slot;       /* CheckAuthorization in flight */
         sd_event_source *defer;  /* frees this once the second pass is over */
+        uid_t uid;               /* the caller's: checks are limited per user */
         char *action;
         char **details;
         bool interactive;
@@ -66,6 +68,14 @@ static bool strv_same(char **a, const char *const *b) {
                 if (!streq(a[i], b[i]))
                         return false;
         return !a[i] && (!b || !b[i]);
+}
+
+static unsigned queries_of(uid_t uid) {
+        unsigned n = 0;
+
+        for (Query *q = registry; q; q = q->next)
+                n += q->uid == uid;
+        return n;
 }
 
 static Query *query_find(sd_bus_message *m) {
@@ -245,6 +255,18 @@ static int second_pass(Query *q, const char *action, const char *const *details,
         return caller_still_connected(q->request, action, error);
 }
 
+/* Details reach polkit's rules and its agents' dialogs: short, and no control characters. */
+static bool details_are_sane(const char *const *details) {
+        for (const char *const *i = details; i && i[0]; i++) {
+                if (strlen(i[0]) > POLKIT_DETAIL_MAX)
+                        return false;
+                for (const char *c = i[0]; *c; c++)
+                        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                                return false;
+        }
+        return true;
+}
+
 static int new_check_call(sd_bus_message *m, const char *action, const char *const *details, bool interactive,
                           sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *c = NULL;
@@ -276,10 +298,12 @@ static int new_check_call(sd_bus_message *m, const char *action, const char *con
         return 0;
 }
 
-int polkit_check(sd_bus_message *m, const char *action, const char *const *details, sd_bus_error *error) {
+int polkit_check(sd_bus_message *m, uid_t uid, const char *action, const char *const *details,
+                 sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         sd_bus *bus = sd_bus_message_get_bus(m);
         sd_event *event = sd_bus_get_event(bus);
+        unsigned n;
         Query *q;
         int r;
 
@@ -287,6 +311,15 @@ int polkit_check(sd_bus_message *m, const char *action, const char *const *detai
         if (q)
                 return second_pass(q, action, details, error);
 
+        /* Every check is a pending reply on etmemd's one connection, and the bus allows
+         * only so many (max_replies_per_connection, 128 on Debian): one user must not be
+         * able to use them all up, nor all users together. */
+        n = queries_of(uid);
+        if (n >= POLKIT_PENDING_PER_USER)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "%s was not checked: uid %u already has %u calls waiting for polkit (at most "
+                                         "%u per user); try again later.", action, (unsigned) uid, n,
+                                         POLKIT_PENDING_PER_USER);
         if (n_queries >= POLKIT_PENDING_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "%s was not checked: %u calls are already waiting for polkit; try again "
@@ -294,6 +327,12 @@ int polkit_check(sd_bus_message *m, const char *action, const char *const *detai
         if (!sd_bus_message_get_sender(m))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s was refused: the caller has no bus name to show polkit.", action);
+        if (!details_are_sane(details)) {
+                log_warning("not asking polkit about %s with a detail longer than %u bytes or with control "
+                            "characters", action, POLKIT_DETAIL_MAX);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s was refused: its polkit details are not printable or too long.", action);
+        }
         if (!event)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s was refused: polkit cannot be asked without an event loop.", action);
@@ -301,6 +340,7 @@ int polkit_check(sd_bus_message *m, const char *action, const char *const *detai
         q = calloc(1, sizeof *q);
         if (!q)
                 return -ENOMEM;
+        q->uid = uid;
         q->interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
         q->action = strdup(action);
         q->details = strv_copy_pairs(details);

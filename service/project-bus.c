@@ -4,6 +4,7 @@
 
 #include "apply.h"
 #include "authorize.h"
+#include "bus-check.h"
 #include "bus-context.h"
 #include "bus-names.h"
 #include "bus-objects.h"
@@ -103,11 +104,14 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Project *p = userdata;
         _cleanup_strv_free_ char **params = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(obj_refs_done) ObjRefs objs = {};
+        _cleanup_(bus_details_done) BusDetails d = {};
         ConfigError ce = {};
         BusContext *ctx;
         ApplyEnv env;
         const char *type;
+        bool thirdparty;
         int r;
 
         r = sd_bus_message_read(msg, "s", &type);
@@ -116,16 +120,22 @@ static int method_add_engine(sd_bus_message *msg, void *userdata, sd_bus_error *
         r = bus_read_params(msg, &params, error);
         if (r < 0)
                 return r;
-        r = bus_authorize(msg, streq(type, "thirdparty") ? ACTION_LOAD_ENGINE : ACTION_MANAGE,
-                          BUS_DETAILS("project", p->name, "engine", type), error);
+        r = apply_section_new(CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
+                              params, &c, &thirdparty, &ce);
+        if (r < 0)
+                return bus_error_set_config(error, r, &ce);
+        bus_details_add(&d, "project", p->name);
+        bus_details_add(&d, "engine", thirdparty ? params_get(params, "eng_name") : type);
+        bus_details_add(&d, "type", type);
+        bus_details_add(&d, "libname", thirdparty ? params_get(params, "libname") : NULL);
+        r = bus_authorize(msg, thirdparty ? ACTION_LOAD_ENGINE : ACTION_MANAGE, d.kv, error);
         if (r < 0)
                 return r;
         if (r == 0)
                 return 1; /* held until polkit answers, then dispatched again */
         ctx = bus_context_of_tree(p->tree);
         env = bus_context_apply_env(ctx);
-        r = apply_section(&env, CONFIG_SECTION_ENGINE, "AddEngine", BUS_DETAILS("project", p->name, "name", type),
-                          params, &objs, &ce);
+        r = apply_config(&env, c, &objs, &ce);
         if (r < 0)
                 return bus_error_set_config(error, r, &ce);
         bus_context_schedule_save(ctx);
@@ -139,6 +149,9 @@ static int method_remove_engine(sd_bus_message *msg, void *userdata, sd_bus_erro
         int r;
 
         r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        r = bus_check_name("engine", name, error);
         if (r < 0)
                 return r;
         r = bus_authorize(msg, ACTION_MANAGE, BUS_DETAILS("project", p->name, "engine", name), error);

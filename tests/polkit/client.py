@@ -3,7 +3,10 @@
 
 calls:      [{"path", "iface", "method", "sig", "args", "timeout"}...] -> first line {"unique_name"},
             then one line per call: {"ok": value} or {"error": name, "message": text}, plus "seconds".
-disconnect: {"count", "name", "max_sleep"} -> for each try a new connection sends CreateProject(name)
+flood:      {"connections", "calls", "timeout"} -> every connection sends every call at once
+            without waiting (GLib main loop) -> first line {"unique_names"}, then one line per
+            call, connection by connection, as for calls.
+disconnect: {"count", "name", "max_sleep", "min_period"} -> for each try a new connection sends CreateProject(name)
             without expecting a reply, waits a random 0..max_sleep s and closes; the output is
             {"unique_name": null} then {"sent": count}."""
 
@@ -50,6 +53,39 @@ def run_calls(address, calls):
         emit(res)
 
 
+def run_flood(address, spec):
+    from dbus.mainloop.glib import DBusGMainLoop
+    from gi.repository import GLib
+
+    loop = GLib.MainLoop()
+    DBusGMainLoop(set_as_default=True)
+    conns = [dbus.bus.BusConnection(address) for _ in range(spec['connections'])]
+    emit({'unique_names': [c.get_unique_name() for c in conns]})
+    results = [[None] * len(spec['calls']) for _ in conns]
+    left = [len(conns) * len(spec['calls'])]
+    t0 = time.monotonic()
+
+    def done(ci, i, res):
+        res['seconds'] = time.monotonic() - t0
+        results[ci][i] = res
+        left[0] -= 1
+        if left[0] == 0:
+            loop.quit()
+
+    for ci, conn in enumerate(conns):
+        for i, c in enumerate(spec['calls']):
+            conn.call_async('org.etmem', c['path'], c['iface'], c['method'], c['sig'], c['args'],
+                            reply_handler=lambda *r, ci=ci, i=i: done(ci, i, {'ok': plain(list(r))}),
+                            error_handler=lambda e, ci=ci, i=i: done(ci, i, {'error': e.get_dbus_name(),
+                                                                             'message': e.get_dbus_message()}),
+                            timeout=c.get('timeout', 30))
+    GLib.timeout_add(int(spec.get('timeout', 60) * 1000), loop.quit)
+    loop.run()
+    for per_conn in results:
+        for res in per_conn:
+            emit(res if res is not None else {'error': 'no answer', 'message': 'none within the flood timeout'})
+
+
 def run_disconnect(address, spec):
     emit({'unique_name': None})
     options = {'loop': dbus.UInt32(1), 'interval': dbus.UInt32(1), 'sleep': dbus.UInt32(1)}
@@ -60,8 +96,11 @@ def run_disconnect(address, spec):
         msg.set_no_reply(True)
         conn.send_message(msg)
         conn.flush()
+        t0 = time.monotonic()
         time.sleep(random.uniform(0, spec['max_sleep']))
         conn.close()
+        # paced, so that checks do not pile up past etmemd's per-user limit
+        time.sleep(max(0.0, spec.get('min_period', 0) - (time.monotonic() - t0)))
     emit({'sent': spec['count']})
 
 
@@ -70,6 +109,8 @@ def main():
     spec = json.load(sys.stdin)
     if mode == 'calls':
         run_calls(address, spec)
+    elif mode == 'flood':
+        run_flood(address, spec)
     elif mode == 'disconnect':
         run_disconnect(address, spec)
     else:

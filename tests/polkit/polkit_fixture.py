@@ -140,7 +140,7 @@ TEST_POLICY = """  <policy user="root">
 </busconfig>"""
 
 
-def write_bus_config(directory, socket_path):
+def write_bus_config(directory, socket_path, debian_limits=False):
     """The one place the bus configuration is written: tools/private-bus.conf.in
     (Debian's system-bus defaults) with @SOCKET@ and @POLICY@ (dbus/org.etmem.conf)
     filled in, plus TEST_POLICY.  So polkit decides only what the bus lets through."""
@@ -150,8 +150,11 @@ def write_bus_config(directory, socket_path):
     if text.count('</busconfig>') != 1:
         raise RuntimeError('%s: expected one </busconfig>' % BUS_CONF_IN)
     conf = os.path.join(directory, 'bus.conf')
+    policy = TEST_POLICY
+    if debian_limits:   # Debian's own limits (max_replies_per_connection 128, ...)
+        policy = ''.join(line + '\n' for line in TEST_POLICY.splitlines() if '<limit ' not in line)
     with open(conf, 'w') as f:
-        f.write(text.replace('</busconfig>', TEST_POLICY))
+        f.write(text.replace('</busconfig>', policy))
     return conf
 
 
@@ -159,7 +162,8 @@ class PrivateBus:
     """A system-type dbus-daemon on a socket user nobody can reach, running the
     real bus policy (see write_bus_config)."""
 
-    def __init__(self):
+    def __init__(self, debian_limits=False):
+        self.debian_limits = debian_limits
         self.dir = tempfile.mkdtemp(prefix='etmem-pkbus-')
         os.chmod(self.dir, 0o755)
         self.socket = os.path.join(self.dir, 'sock')
@@ -168,7 +172,7 @@ class PrivateBus:
         self.conn = None
 
     def start(self):
-        conf = write_bus_config(self.dir, self.socket)
+        conf = write_bus_config(self.dir, self.socket, self.debian_limits)
         self.proc = track(subprocess.Popen(['dbus-daemon', '--config-file=' + conf, '--nofork', '--print-address=1'],
                                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                            stderr=subprocess.DEVNULL))
@@ -321,11 +325,11 @@ class NobodyClient:
     out per call (see client.py).  start() returns at once; the first line out is
     the client's unique bus name."""
 
-    def __init__(self, bus, calls, mode='calls', groups=None):
+    def __init__(self, bus, calls, mode='calls', groups=None, uid=NOBODY):
         argv = nobody_argv(*client_argv(bus.address, mode))
-        if groups:
-            argv = ['setpriv', '--reuid=%d' % NOBODY, '--regid=%d' % NOBODY,
-                    '--groups=' + ','.join(str(g) for g in groups)] + argv[4:]
+        if groups or uid != NOBODY:
+            argv = ['setpriv', '--reuid=%d' % uid, '--regid=%d' % uid,
+                    '--groups=' + ','.join(str(g) for g in groups) if groups else '--clear-groups'] + argv[4:]
         self.proc = track(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            stderr=subprocess.PIPE, text=True,
                                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE='1')))
@@ -335,7 +339,8 @@ class NobodyClient:
         first = self.proc.stdout.readline()
         if not first:
             raise AssertionError('client.py as nobody printed nothing: %s' % self.proc.stderr.read())
-        self.unique_name = json.loads(first)['unique_name']
+        first = json.loads(first)
+        self.unique_name = first.get('unique_name', first.get('unique_names'))
 
     def results(self, timeout=120):
         # Not communicate(): it reads the raw pipes and would miss lines that the
@@ -363,8 +368,8 @@ def call(path, iface, method, sig='', *args, timeout=CALL_TIMEOUT):
     return {'path': path, 'iface': iface, 'method': method, 'sig': sig, 'args': list(args), 'timeout': timeout}
 
 
-def as_nobody(bus, calls):
-    c = NobodyClient(bus, calls)
+def as_nobody(bus, calls, uid=NOBODY):
+    c = NobodyClient(bus, calls, uid=uid)
     return c.unique_name, c.results()
 
 
@@ -373,13 +378,14 @@ class PolkitTestCase(unittest.TestCase):
 
     maxDiff = None
     polkit_timeout = None
+    debian_limits = False   # True: the bus keeps Debian's limits (see write_bus_config)
 
     def setUp(self):
         require_build()
         self.tmp = tempfile.mkdtemp(prefix='etmem-pktest-')
         os.chmod(self.tmp, 0o755)
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.bus = PrivateBus().start()
+        self.bus = PrivateBus(self.debian_limits).start()
         self.addCleanup(self.bus.stop)
 
     def start_daemon(self, polkit_timeout=None):

@@ -18,6 +18,7 @@ from polkit_fixture import (MANAGER_IFACE, MANAGER_PATH, NobodyClient, PolkitTes
 TRIES = 1000
 POLKIT_DELAY = 0.010
 MAX_SLEEP = 0.008
+MIN_PERIOD = 0.015  # one try per 15 ms: fewer checks pending at once than etmemd allows a user
 OPTIONS = {'loop': 1, 'interval': 1, 'sleep': 1}
 
 
@@ -29,7 +30,8 @@ class TestDisconnect(PolkitTestCase):
         pk.set_allowed(['org.etmem.manage'])
         pk.set_delay(POLKIT_DELAY)
         t0 = time.monotonic()
-        c = NobodyClient(self.bus, {'count': TRIES, 'name': 'pX', 'max_sleep': MAX_SLEEP}, mode='disconnect')
+        c = NobodyClient(self.bus, {'count': TRIES, 'name': 'pX', 'max_sleep': MAX_SLEEP,
+                                       'min_period': MIN_PERIOD}, mode='disconnect')
         self.assertEqual(c.results(timeout=100)[-1], {'sent': TRIES})
         sent = time.monotonic() - t0
 

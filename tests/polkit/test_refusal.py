@@ -20,6 +20,9 @@ from polkit_fixture import (ACCESS_DENIED, ENGINE_IFACE, MANAGER_IFACE, MANAGER_
 LOAD_TEXT = '[project]\nname=pload\nloop=1\ninterval=1\nsleep=1\n'
 UNLOAD_T1 = '[task]\nproject=P\nengine=sleeper\nname=t1\n'
 PID = str(os.getpid())
+# what polkit is shown of a pid task's target (issue #10 item 8): this test, run by root
+with open('/proc/self/comm') as _f:
+    TARGET = {'pid': PID, 'process': _f.read().strip(), 'uid': '0'}
 
 
 def mutating_calls():
@@ -30,20 +33,23 @@ def mutating_calls():
         ('CreateProject', call(MANAGER_PATH, MANAGER_IFACE, 'CreateProject', 'sa{sv}', 'pnew',
                                {'loop': 1, 'interval': 1, 'sleep': 1}), {'project': 'pnew'}),
         ('AddEngine', call(Q, PROJECT_IFACE, 'AddEngine', 'sa{sv}', 'sleeper', {}),
-         {'project': 'Q', 'engine': 'sleeper'}),
+         {'project': 'Q', 'engine': 'sleeper', 'type': 'sleeper'}),
         ('AddTask', call(E, ENGINE_IFACE, 'AddTask', 'sa{sv}', 't2', {'type': 'pid', 'value': PID}),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't2'}),
+         dict(TARGET, project='P', engine='sleeper', task='t2')),
         ('Command', call(E, ENGINE_IFACE, 'Command', 'sa{sv}', 'ping', {'task': 't1'}),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't1'}),
+         dict(TARGET, project='P', engine='sleeper', task='t1', command='ping')),
         ('Start', call(P, PROJECT_IFACE, 'Start'), {'project': 'P'}),
         ('Stop', call(P, PROJECT_IFACE, 'Stop'), {'project': 'P'}),
         ('RemoveTask', call(E, ENGINE_IFACE, 'RemoveTask', 's', 't1'),
-         {'project': 'P', 'engine': 'sleeper', 'task': 't1'}),
+         dict(TARGET, project='P', engine='sleeper', task='t1')),
         ('RemoveEngine', call(P, PROJECT_IFACE, 'RemoveEngine', 's', 'sleeper'),
          {'project': 'P', 'engine': 'sleeper'}),
-        ('LoadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'), {}),
+        ('LoadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'LoadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'),
+         {'source': 'pload.conf', 'projects': 'pload'}),
         ('UnloadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'UnloadConfig', 'sss', LOAD_TEXT, 'ini', 'pload.conf'),
-         {}),
+         {'source': 'pload.conf', 'projects': 'pload'}),
+        # not a change, but the whole configuration (issue #10 item 11)
+        ('ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json'), {}),
         ('RemoveProject', call(MANAGER_PATH, MANAGER_IFACE, 'RemoveProject', 's', 'P'), {'project': 'P'}),
     ]
 
@@ -55,7 +61,6 @@ def read_calls():
         ('Get State', call(P, PROPS_IFACE, 'Get', 'ss', PROJECT_IFACE, 'State')),
         ('GetManagedObjects', call(MANAGER_PATH, OM_IFACE, 'GetManagedObjects')),
         ('Introspect', call(P, 'org.freedesktop.DBus.Introspectable', 'Introspect')),
-        ('ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json')),
     ]
 
 
@@ -99,7 +104,6 @@ class TestMockPolkit(PolkitTestCase):
         _, results = as_nobody(self.bus, [c for _, c in read_calls()])
         for (what, _), res in zip(read_calls(), results):
             self.assertOk(res, what)
-        self.assertIn('"P"', results[-1]['ok'], 'ExportConfig as nobody did not return the tree')
         self.assertEqual(self.pk.checks(), [], 'a read asked polkit')
 
         # allowed: the very same calls go through, in an order where each can succeed
@@ -110,6 +114,7 @@ class TestMockPolkit(PolkitTestCase):
         out = {w: r.get('ok') for (w, _, _), r in zip(calls, results)}
         self.assertEqual(out['Command'], '{"pong":"task"}')
         self.assertEqual(out['LoadConfig'], [project_path('pload')])
+        self.assertIn('"Q"', out['ExportConfig'], 'ExportConfig with org.etmem.manage did not return the tree')
         self.assertEqual(sorted(self.snapshot()),
                          sorted([project_path('pnew'), project_path('Q'), engine_path('Q', 'sleeper')]),
                          'the allowed calls did not produce the expected tree')

@@ -62,7 +62,8 @@ def listed_calls():
                                            'pload.conf'), 'org.etmem.manage'),
         (MANAGER_IFACE, 'UnloadConfig', call(MANAGER_PATH, MANAGER_IFACE, 'UnloadConfig', 'sss', LOAD_TEXT, 'ini',
                                              'pload.conf'), 'org.etmem.manage'),
-        (MANAGER_IFACE, 'ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json'), None),
+        (MANAGER_IFACE, 'ExportConfig', call(MANAGER_PATH, MANAGER_IFACE, 'ExportConfig', 's', 'json'),
+         'org.etmem.manage'),  # the whole configuration (issue #10 item 11)
         (MANAGER_IFACE, 'GetPlacementAdvice', call(MANAGER_PATH, MANAGER_IFACE, 'GetPlacementAdvice', 'ut', 1, 16),
          'org.etmem.inspect'),
         (PROJECT_IFACE, 'Start', call(P, PROJECT_IFACE, 'Start'), 'org.etmem.manage'),

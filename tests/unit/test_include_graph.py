@@ -19,7 +19,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 MODEL = ['tree', 'project', 'engine', 'task']
 RUNNER = ['runner', 'host']
 UPPER = ['manager.h', 'apply.h', 'lifecycle.h', 'export.h', 'state.h', 'bus-context.h', 'manager-bus.h',
-         'project-bus.h', 'engine-bus.h', 'task-bus.h', 'bus-util.h', 'bus-objects.h', 'bus-managed-objects.h', 'authorize.h',
+         'project-bus.h', 'engine-bus.h', 'task-bus.h', 'bus-util.h', 'bus-check.h', 'bus-objects.h', 'bus-managed-objects.h', 'authorize.h',
          'polkit.h', 'placement.h']
 SD_BUS = 'systemd/sd-bus.h'
 
