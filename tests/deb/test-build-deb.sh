@@ -34,7 +34,9 @@ expect etmem /usr/sbin/etmemd /usr/bin/etmemctl /usr/bin/etmem \
         /usr/share/man/man8/etmemd.8.gz /usr/share/man/man1/etmemctl.1.gz /usr/share/man/man1/etmem.1.gz \
         /usr/share/man/man5/etmem.conf.5.gz /usr/share/man/man7/etmem-engines.7.gz \
         /usr/share/bash-completion/completions/etmemctl /usr/share/bash-completion/completions/etmem \
-        /usr/share/doc/etmem/examples/slide_conf.ini
+        /usr/share/doc/etmem/examples/slide_conf.ini /usr/share/etmem/examples/psi_conf.yaml \
+        /usr/share/cockpit/etmem/manifest.json /usr/share/cockpit/etmem/index.html \
+        /lib/systemd/system/etmem.service /lib/systemd/system/etmem-metrics.timer
 expect etmem-dkms /usr/lib/modules-load.d/etmem-dkms.conf /usr/src/etmem-0.1.0/dkms.conf \
         /usr/src/etmem-0.1.0/etmem_scan.c /usr/src/etmem-0.1.0/Kbuild /usr/src/etmem-0.1.0/Makefile
 contents=$(dpkg-deb -c "$out"/etmem_*.deb)
@@ -50,6 +52,10 @@ grep -q 'dkms' "$tmp-dkms/postinst" || { echo "FAIL: etmem-dkms's postinst does 
 dpkg-deb --fsys-tarfile "$out"/etmem-dkms_*.deb | tar -xO ./usr/src/etmem-0.1.0/dkms.conf | grep -c 'PACKAGE_VERSION="0.1.0"' >/dev/null \
         || { echo "FAIL: dkms.conf has no PACKAGE_VERSION=\"0.1.0\""; fail=1; }
 dpkg-deb -e "$out"/etmem_*.deb "$tmp-etmem"
-grep -q 'deb-systemd-helper' "$tmp-etmem/postinst" || { echo "FAIL: etmem's postinst does not enable the unit"; fail=1; }
+grep -q "deb-systemd-helper enable 'etmem.service'" "$tmp-etmem/postinst" ||
+        { echo "FAIL: etmem's postinst does not enable etmem.service:"; cat "$tmp-etmem/postinst"; fail=1; }
+if grep -q "deb-systemd-helper enable 'etmem-metrics" "$tmp-etmem/postinst"; then
+        echo "FAIL: etmem's postinst enables the example metrics timer"; fail=1
+fi
 [ $fail = 0 ] && echo "ok: packages built, lintian clean of errors, contents and maintainer scripts as expected"
 exit $fail

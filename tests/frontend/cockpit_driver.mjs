@@ -124,14 +124,14 @@ async function main() {
     await expectState('db', 'stopped');
 
     // 4b. a refused config: etmemd's message (line, key, range) on the page, nothing added
-    await page.$eval('#config-text', t => { t.value = '[project]\nname=bad\nloop=99\ninterval=1\nsleep=1\n'; });
+    await page.$eval('#config-text', t => { t.value = '[project]\nname=bad\nloop=121\ninterval=1\nsleep=1\n'; });
     await page.click('#config-load');
-    const refusal = await waitPage('the error for loop=99', () => {
+    const refusal = await waitPage('the error for loop=121', () => {
         const e = document.getElementById('error');
         return !e.hidden && e.innerText;
     });
     log(`refused config, the page says: ${refusal.replace(/\s+/g, ' ')}`);
-    if (!/:3: key 'loop': 99 is out of range 1\.\.10/.test(refusal))
+    if (!/:3: key 'loop': 121 is out of range 1\.\.120/.test(refusal))
         throw new Error(`the error should name line 3 and the key loop; the page says: ${refusal}`);
     if (await page.$('#projects tr[data-project="bad"]'))
         throw new Error('a refused config added project bad to the page');
