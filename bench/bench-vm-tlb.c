@@ -52,6 +52,19 @@ static double now(void) {
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+        return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (n <= MAX_ROUNDS), v left as it is. */
+static double median(const double *v, unsigned n) {
+        double s[MAX_ROUNDS];
+        memcpy(s, v, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_double);
+        return s[n / 2];
+}
+
 static int pin(pid_t pid, int cpu) {
         cpu_set_t set;
         CPU_ZERO(&set);
@@ -185,22 +198,11 @@ int main(int argc, char **argv) {
         printf("  %-10s %14s %8s %10s\n", "arm", "reads/s", "ratio", "scans/s");
         double base = 0;
         for (int a = 0; a < N_ARMS; a++) {
-                double s[MAX_ROUNDS], q[MAX_ROUNDS];
-                memcpy(s, rate[a], rounds * sizeof *s);
-                memcpy(q, scans[a], rounds * sizeof *q);
-                for (unsigned i = 1; i < rounds; i++)
-                        for (unsigned j = i; j > 0 && s[j] < s[j - 1]; j--) {
-                                double x = s[j]; s[j] = s[j - 1]; s[j - 1] = x;
-                        }
-                for (unsigned i = 1; i < rounds; i++)
-                        for (unsigned j = i; j > 0 && q[j] < q[j - 1]; j--) {
-                                double x = q[j]; q[j] = q[j - 1]; q[j - 1] = x;
-                        }
-                double med = s[rounds / 2];
+                double med = median(rate[a], rounds);
                 if (a == ARM_NONE)
                         base = med;
                 printf("  %-10s %14.4g %8.3f %10.1f\n", arm_name[a], med, base > 0 ? med / base : 0,
-                       q[rounds / 2]);
+                       median(scans[a], rounds));
         }
         r = 0;
 out:

@@ -157,6 +157,16 @@ class Cgroup:
                 time.sleep(0.05)
 
 
+def spawn_in(cgroup, cmd):
+    """cmd started inside cgroup (it joins before exec: on v1 a process moved in later
+    keeps its old charges outside), its output discarded."""
+    def enter():
+        if cgroup:
+            write(os.path.join(cgroup.path, 'cgroup.procs'), os.getpid())
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=enter)
+
+
 class Redis:
     def __init__(self, tmp, port, cgroup=None):
         self.port = port
@@ -164,11 +174,7 @@ class Redis:
         cmd = ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
                '--dir', self.dir, '--daemonize', 'no', '--maxmemory', '0', '--protected-mode', 'no']
 
-        def enter():
-            if cgroup:
-                write(os.path.join(cgroup.path, 'cgroup.procs'), os.getpid())
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=enter)
+        self.proc = spawn_in(cgroup, cmd)
         self.pid = self.proc.pid
         deadline = time.monotonic() + 30
         while self.cli('PING') != 'PONG':
@@ -225,11 +231,7 @@ class KvmVmm:
         cmd = [args.kvm_vmm, '--cold', str(args.kvm_cold), '--hot', str(args.kvm_hot), '--period-ms', '10',
                '--out', self.out]
 
-        def enter():
-            if cgroup:
-                write(os.path.join(cgroup.path, 'cgroup.procs'), os.getpid())
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=enter)
+        self.proc = spawn_in(cgroup, cmd)
         self.pid = self.proc.pid
         deadline = time.monotonic() + 120
         while not (os.path.exists(self.out) and 'ready' in read(self.out)):
